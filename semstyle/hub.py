@@ -1,0 +1,266 @@
+"""Hugging Face Hub layer: load a model folder by repo id, push a model folder.
+
+Everything that can go wrong here is turned into a `HubError` with a one-line message a user can act
+on. Tokens are never logged, printed or put into messages (messages are scrubbed as a second line of
+defence, because some library errors echo request details).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# Only the files a semstyle model needs (plus its card and preview images): never pull arbitrary
+# content, e.g. a pickled checkpoint someone added to the repo.
+MODEL_FILE_PATTERNS = ["config.json", "model.safetensors", "README.md", "*.png", "*.jpg"]
+
+# Owner and name follow the Hub's own rules (huggingface_hub.utils.validate_repo_id), a little
+# stricter: start and end with a letter, digit or "_" (so no leading dot, no "-" at the ends), at
+# most 96 characters. ".." and "--" are rejected separately below. Being strict here means a local
+# path that does not exist ("../../x", "/etc/passwd", "a\\b") can never be mistaken for a repo id.
+_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+_REF_RE = re.compile(rf"(?P<owner>{_PART})/(?P<name>{_PART})(?:@(?P<revision>[A-Za-z0-9._/-]{{1,128}}))?")
+
+# Transient failures worth another push attempt: the server is overloaded or the network hiccuped.
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+_PUSH_ATTEMPTS = 3
+
+# Hub tokens look like "hf_" + 30-odd letters; scrub anything of that shape from messages.
+_TOKEN_RE = re.compile(r"hf_[A-Za-z0-9]{8,}")
+
+
+class HubError(RuntimeError):
+    """A Hub operation failed; the message is one line, says what to do, and never holds a token."""
+
+
+def _bad_ref(ref: object) -> HubError:
+    return HubError(f"{ref!r} is not a Hub repo id (expected user/name or user/name@revision)")
+
+
+def parse_model_ref(ref: str) -> tuple[str, str | None]:
+    """Split "user/name" or "user/name@revision" into (repo_id, revision or None); strict."""
+    if not isinstance(ref, str):
+        raise _bad_ref(ref)
+    match = _REF_RE.fullmatch(ref)
+    if match is None:
+        raise _bad_ref(ref)
+    owner, name, revision = match.group("owner", "name", "revision")
+    for part in (owner, name):
+        # ".." would be path traversal once the id becomes a cache folder or URL; the Hub also
+        # forbids "--" (it is its cache-folder separator) and names ending in ".git".
+        if ".." in part or "--" in part or part.endswith(".git"):
+            raise _bad_ref(ref)
+    if revision is not None and (".." in revision or revision.startswith("/") or revision.endswith("/") or "//" in revision):
+        raise _bad_ref(ref)
+    return f"{owner}/{name}", revision
+
+
+def _scrub(text: str, token: str | None = None) -> str:
+    """One line, bounded length, no token: safe to show to a user or put in a log."""
+    line = " ".join(str(text).split())
+    if token:
+        line = line.replace(token, "***")
+    line = _TOKEN_RE.sub("hf_***", line)
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+def _status_of(err: BaseException | None) -> int | None:
+    """HTTP status carried by a huggingface_hub error (or its cause), if any."""
+    while err is not None:
+        response = getattr(err, "response", None)
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int):
+            return status
+        err = err.__cause__
+    return None
+
+
+def resolve_model_dir(path_or_repo_id: str | os.PathLike, revision: str | None = None) -> Path:
+    """Return a local folder holding the model: the folder itself, or a Hub snapshot of the repo.
+
+    Downloads go through `huggingface_hub.snapshot_download`, which writes each file to a temporary
+    `.incomplete` file and only moves it into the snapshot once complete, so a partial download is
+    never returned. With HF_HUB_OFFLINE=1 (or no network) it serves the cached snapshot.
+    """
+    ref = os.fspath(path_or_repo_id)
+    if isinstance(ref, str) and not ref.strip():
+        raise _bad_ref(ref)  # Path("") would be the current directory
+    local = Path(ref).expanduser()
+    if local.is_dir():
+        return local
+    if local.exists():
+        raise HubError(f"{ref!r} is a file; pass a model folder (with config.json) or a Hub repo id")
+    try:
+        repo_id, ref_revision = parse_model_ref(ref)
+    except HubError:
+        raise HubError(
+            f"{ref!r} is not an existing folder, and not a Hub repo id (expected user/name or user/name@revision)"
+        ) from None
+    if revision is not None and ref_revision is not None and revision != ref_revision:
+        raise HubError(f"two revisions given for {repo_id!r}: {ref_revision!r} in the id and {revision!r}; pass one")
+    revision = revision or ref_revision
+    if revision is not None:
+        # Same rules as a revision written in the id.
+        parse_model_ref(f"{repo_id}@{revision}")
+
+    folder = Path(_download(repo_id, revision))
+    if not (folder / "config.json").is_file():
+        raise HubError(f"'{repo_id}' is not a semstyle model (no config.json)")
+    return folder
+
+
+def _download(repo_id: str, revision: str | None) -> str:
+    # Imported here so that importing semstyle does not import huggingface_hub (it reads HF_* env
+    # variables at import time; tests and the CLI set them first).
+    import httpx2
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        HFValidationError,
+        IncompleteSnapshotError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    what = repo_id if revision is None else f"{repo_id}@{revision}"
+    try:
+        return snapshot_download(repo_id, revision=revision, allow_patterns=MODEL_FILE_PATTERNS)
+    except RevisionNotFoundError as err:
+        raise HubError(f"revision {revision!r} of Hub repo '{repo_id}' not found (check the branch, tag or commit sha)") from err
+    except RepositoryNotFoundError as err:
+        # Also raised for private/gated repos without access: the Hub does not tell them apart.
+        raise HubError(f"Hub repo '{repo_id}' not found (check the id, or pass a local folder)") from err
+    except IncompleteSnapshotError as err:
+        raise HubError(
+            f"the cached copy of '{what}' is incomplete and the Hub cannot be reached; connect and retry to finish the download"
+        ) from err
+    except LocalEntryNotFoundError as err:
+        # snapshot_download could not reach the Hub (offline mode, no network, or an HTTP error)
+        # and the cache does not hold this revision.
+        status = _status_of(err.__cause__)
+        if status is not None:
+            raise HubError(
+                f"the Hub answered HTTP {status} for '{what}' and it is not in the local cache; try again later"
+            ) from err
+        raise HubError(
+            f"cannot download '{what}': the Hub is not reachable (offline mode or no network) and it is not in the "
+            "local cache; connect (unset HF_HUB_OFFLINE) or pre-download it while online"
+        ) from err
+    except HfHubHTTPError as err:
+        status = _status_of(err)
+        raise HubError(f"downloading '{what}' failed: HTTP {status} ({_scrub(_first_line(err))})") from err
+    except (OfflineModeIsEnabled, httpx2.TransportError, ConnectionError) as err:
+        raise HubError(
+            f"downloading '{what}' failed: cannot reach the Hub ({type(err).__name__}); connect and retry"
+        ) from err
+    except HFValidationError as err:
+        raise HubError(f"'{what}' is not a valid Hub repo id: {_scrub(_first_line(err))}") from err
+    except OSError as err:
+        # Disk full, permissions, a size mismatch of the downloaded file ("consistency check").
+        raise HubError(f"downloading '{what}' failed: {_scrub(_first_line(err))}") from err
+
+
+def _is_transient(err: BaseException) -> bool:
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    if isinstance(err, OfflineModeIsEnabled):
+        return False  # a setting, not a hiccup: retrying cannot help
+    if isinstance(err, HfHubHTTPError):
+        return _status_of(err) in _TRANSIENT_STATUS
+    return isinstance(err, (httpx2.TransportError, ConnectionError, TimeoutError))
+
+
+def _push_reason(err: BaseException, token: str | None) -> str:
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    if isinstance(err, OfflineModeIsEnabled):
+        return "offline mode is on (unset HF_HUB_OFFLINE to upload)"
+    if isinstance(err, HfHubHTTPError):
+        status = _status_of(err)
+        if status in (401, 403):
+            return (f"HTTP {status}, not allowed (log in with `hf auth login`, set HF_TOKEN, or pass a token "
+                    "with write access to this repo)")
+        if status is None:
+            return _scrub(_first_line(err), token)
+        detail = _scrub(err.server_message or "", token)[:120]
+        return f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
+    if _is_transient(err):
+        return f"cannot reach the Hub ({type(err).__name__})"
+    return _scrub(f"{type(err).__name__}: {_first_line(err)}", token)
+
+
+def push_to_hub(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    token: str | None = None,
+    private: bool = False,
+    commit_message: str = "Upload semstyle model",
+    retry_backoff: float = 1.0,
+) -> str:
+    """Create `repo_id` if needed and upload the model folder to it; return the repo URL.
+
+    Only the files a model needs are uploaded (MODEL_FILE_PATTERNS), and the local folder is only
+    read. Transient failures (HTTP 429/5xx, connection errors) are retried,
+    3 attempts in all, waiting `retry_backoff`, then 2x that, between them; both steps are safe to
+    repeat (create_repo with exist_ok, and unchanged files are skipped by the upload).
+    `token=None` uses the usual huggingface_hub lookup (HF_TOKEN, then `hf auth login`).
+    """
+    from huggingface_hub import HfApi
+
+    parsed_id, revision = parse_model_ref(repo_id)
+    if revision is not None:
+        raise HubError(f"push to {parsed_id!r}: give the repo id without '@{revision}' (uploads go to main)")
+    repo_id = parsed_id
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise HubError(f"cannot upload {str(folder)!r}: not a folder")
+    if not (folder / "config.json").is_file():
+        raise HubError(f"cannot upload {str(folder)!r}: not a semstyle model folder (no config.json)")
+
+    api = HfApi(token=token)
+    for attempt in range(1, _PUSH_ATTEMPTS + 1):
+        try:
+            api.create_repo(repo_id, exist_ok=True, repo_type="model", private=private)
+            # Only the model's own files: never ship whatever else sits in the folder (logs, .env...).
+            api.upload_folder(folder_path=folder, repo_id=repo_id, repo_type="model", commit_message=commit_message,
+                              allow_patterns=MODEL_FILE_PATTERNS)
+            break
+        except Exception as err:  # noqa: BLE001 - every failure becomes one HubError below
+            if attempt < _PUSH_ATTEMPTS and _is_transient(err):
+                wait = retry_backoff * 2 ** (attempt - 1)
+                log.warning("upload to %s: attempt %d failed (%s); retrying in %.1fs", repo_id, attempt,
+                            _push_reason(err, token), wait)
+                time.sleep(wait)
+                continue
+            raise HubError(
+                f"upload to {repo_id} failed: {_push_reason(err, token)}; the local folder {folder} is kept"
+            ) from err
+    return f"{api.endpoint}/{repo_id}"
+
+
+def discover_models(filter: str = "semstyle", limit: int = 50) -> list[str]:
+    """Repo ids of Hub models tagged `filter` (most downloaded first). One network call; HubError on failure."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    try:
+        return [m.id for m in HfApi().list_models(filter=filter, sort="downloads", limit=limit)]
+    except OfflineModeIsEnabled as err:
+        raise HubError("cannot list Hub models: offline mode is on (unset HF_HUB_OFFLINE); type a repo id instead") from err
+    except HfHubHTTPError as err:
+        raise HubError(f"listing Hub models failed: HTTP {_status_of(err)}; try again later or type a repo id") from err
+    except Exception as err:  # noqa: BLE001 - connection errors of every kind
+        raise HubError(f"cannot list Hub models: the Hub is not reachable ({type(err).__name__}); type a repo id instead") from err

@@ -1,0 +1,67 @@
+"""Pure loss functions. Features come from `semstyle.vgg.VGG16Features` as {name: (N,C,H,W)}."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+Features = dict[str, torch.Tensor]
+
+
+def gram(f: torch.Tensor) -> torch.Tensor:
+    """(N,C,H,W) -> (N,C,C) Gram matrix normalised by C*H*W (fp32 for stability)."""
+    n, c, h, w = f.shape
+    f = f.float().reshape(n, c, h * w)
+    return torch.bmm(f, f.transpose(1, 2)) / (c * h * w)
+
+
+def mean_std(f: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N,C,H,W) -> per-channel mean and std, each (N,C,1,1)."""
+    f = f.float()
+    var = f.var(dim=(2, 3), keepdim=True, unbiased=False)
+    return f.mean(dim=(2, 3), keepdim=True), (var + eps).sqrt()
+
+
+def content_loss(phi_x: Features, phi_y: Features, layers: tuple[str, ...]) -> torch.Tensor:
+    """The seed's E‖Φ(x) − Φ(G(x))‖², relative to E‖Φ(x)‖² so layers and images weigh alike; summed over `layers`."""
+    return sum(F.mse_loss(phi_y[n].float(), phi_x[n].float()) / phi_x[n].float().pow(2).mean().clamp_min(1e-8) for n in layers)
+
+
+def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
+    """Σ_layers ‖G(Φ(y)) − G_t‖² / ‖G_t‖² (means). Relative, because raw Gram magnitudes differ by ~10⁴ between
+    relu1_2 and relu4_3. Targets are (N or 1, C, C) and broadcast over the batch."""
+    total = 0.0
+    for n in layers:
+        g, t = gram(phi_y[n]), target_grams[n].float()
+        total = total + ((g - t) ** 2).flatten(1).mean(1).div(t.pow(2).flatten(1).mean(1).clamp_min(1e-12)).mean()
+    return total
+
+
+def mean_std_loss(phi_y: Features, target: dict[str, tuple[torch.Tensor, torch.Tensor]], layers: tuple[str, ...]) -> torch.Tensor:
+    """AdaIN's style loss: Σ_layers ‖μ(Φ(y)) − μ_t‖² + ‖σ(Φ(y)) − σ_t‖² (mean)."""
+    total = 0.0
+    for n in layers:
+        m, s = mean_std(phi_y[n])
+        mt, st = target[n]
+        total = total + F.mse_loss(m, mt.expand_as(m)) + F.mse_loss(s, st.expand_as(s))
+    return total
+
+
+def total_variation(y: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference between neighbouring pixels (anisotropic TV)."""
+    return (y[..., 1:, :] - y[..., :-1, :]).abs().mean() + (y[..., :, 1:] - y[..., :, :-1]).abs().mean()
+
+
+def d_hinge_loss(real_logits: list[torch.Tensor], fake_logits: list[torch.Tensor]) -> torch.Tensor:
+    """Hinge loss for D, summed over scales: E[relu(1 − D(x))] + E[relu(1 + D(G(z)))]."""
+    return sum(F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean() for r, f in zip(real_logits, fake_logits))
+
+
+def g_hinge_loss(fake_logits: list[torch.Tensor]) -> torch.Tensor:
+    """Hinge loss for G, summed over scales: −E[D(G(z))]."""
+    return sum(-f.float().mean() for f in fake_logits)
+
+
+def r1_penalty(real_logits: list[torch.Tensor], real: torch.Tensor) -> torch.Tensor:
+    """R1 = E‖∇_x D(x)‖² on real images (`real` must require grad)."""
+    (grad,) = torch.autograd.grad(sum(r.float().sum() for r in real_logits), real, create_graph=True)
+    return grad.float().pow(2).flatten(1).sum(1).mean()

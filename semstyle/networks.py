@@ -1,0 +1,167 @@
+"""Generator G, style encoder E and discriminator D. Networks map tensors to tensors; no losses here.
+
+Pixels are RGB in [0, 1] (see `semstyle.images`). G is fully convolutional: any size in, the same
+size out; inputs are reflection-padded to a multiple of 2**downsamplings and cropped back.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.parametrizations import spectral_norm
+
+from .config import GeneratorConfig
+from .losses import mean_std
+from .vgg import VGG16Features
+
+EPS = 1e-5
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")  # E reads these, as in AdaIN
+
+
+def conv3x3(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
+    """Reflection padding, so borders see mirrored content rather than zeros (no dark halos)."""
+    return nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c_in, c_out, 3, stride))
+
+
+class Norm(nn.Module):
+    """Instance norm, modulated by a style code s: IN(x) * (1 + γ(s)) + β(s).
+
+    For tiled inference the statistics can be recorded on a whole (downscaled) image and then
+    reused on every tile (`recording` / `frozen`), so tiles are normalised identically.
+    """
+
+    def __init__(self, channels: int, style_dim: int):
+        super().__init__()
+        self.affine = nn.Linear(style_dim, 2 * channels)
+        nn.init.zeros_(self.affine.weight)  # start as plain instance norm
+        nn.init.zeros_(self.affine.bias)
+        self.recording = False
+        self.frozen: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.affine(s.to(self.affine.weight.dtype)).unsqueeze(-1).unsqueeze(-1).chunk(2, dim=1)
+        if self.frozen is None and not self.recording:
+            return torch.addcmul(beta, F.instance_norm(x, eps=EPS), 1 + gamma)  # fused fast path
+        if self.frozen is None:
+            self.frozen = mean_std(x, EPS)  # (N,C,1,1) each
+        mean, std = self.frozen
+        return torch.addcmul(beta, (x - mean) / std, 1 + gamma)
+
+
+class ConvNormAct(nn.Module):
+    def __init__(self, c_in: int, c_out: int, style_dim: int, stride: int = 1, upsample: bool = False, act: bool = True):
+        super().__init__()
+        self.upsample, self.act = upsample, act
+        self.conv = conv3x3(c_in, c_out, stride)
+        self.norm = Norm(c_out, style_dim)
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        if self.upsample:  # resize-conv instead of transposed conv: no checkerboard
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        x = self.norm(self.conv(x), s)
+        return F.relu(x) if self.act else x
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c: int, style_dim: int):
+        super().__init__()
+        self.a = ConvNormAct(c, c, style_dim)
+        self.b = ConvNormAct(c, c, style_dim, act=False)
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        return x + self.b(self.a(x, s), s)
+
+
+class Generator(nn.Module):
+    """G(x, s): x (N,3,H,W) in [0,1], s (N or 1, style_dim) -> (N,3,H,W) in [0,1]."""
+
+    def __init__(self, config: GeneratorConfig):
+        super().__init__()
+        self.config = config
+        c, d = config.channels, config.style_dim
+        self.head = ConvNormAct(3, c[0], d)
+        self.down = nn.ModuleList(ConvNormAct(a, b, d, stride=2) for a, b in zip(c, c[1:]))
+        self.res = nn.ModuleList(ResBlock(c[-1], d) for _ in range(config.n_res))
+        self.up = nn.ModuleList(ConvNormAct(b, a, d, upsample=True) for a, b in reversed(list(zip(c, c[1:]))))
+        self.tail = conv3x3(c[0], 3)
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        m = self.config.multiple
+        # pad to a multiple of m, and to at least 2m so the bottleneck has >1 pixel for instance norm
+        ph, pw = max((-h) % m, 2 * m - h), max((-w) % m, 2 * m - w)
+        if ph or pw:
+            mode = "reflect" if ph < h and pw < w else "replicate"  # reflect needs pad < size
+            x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        s = s.expand(n, -1) if s.shape[0] == 1 else s
+        y = self.head(x, s)
+        for layer in self.down:
+            y = layer(y, s)
+        for layer in self.res:
+            y = layer(y, s)
+        for layer in self.up:
+            y = layer(y, s)
+        y = torch.sigmoid(self.tail(y).float())
+        return y[:, :, :h, :w]
+
+    def norms(self) -> list[Norm]:
+        return [m for m in self.modules() if isinstance(m, Norm)]
+
+
+class StyleEncoder(nn.Module):
+    """E(style) -> s: frozen VGG16 up to relu4_1, channel means and stds, then an MLP.
+
+    The VGG part is stored with the model, so an arbitrary-style model is self-contained.
+    style (N,3,H,W) in [0,1] -> (N, style_dim).
+    """
+
+    def __init__(self, style_dim: int, hidden: int = 256):
+        super().__init__()
+        self.vgg = VGG16Features(STYLE_LAYERS)
+        stat_dim = 2 * (64 + 128 + 256 + 512)
+        self.mlp = nn.Sequential(nn.Linear(stat_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, style_dim))
+
+    def statistics(self, style: torch.Tensor) -> torch.Tensor:
+        """(N,3,H,W) -> (N, 1920): log-free, per-layer channel mean and std of VGG features."""
+        feats = self.vgg(style)
+        parts = []
+        for name in STYLE_LAYERS:
+            m, s = mean_std(feats[name])
+            parts += [m.flatten(1), s.flatten(1)]
+        return torch.cat(parts, dim=1)
+
+    def forward(self, style: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            stats = self.statistics(style)
+        return self.mlp(stats.to(self.mlp[0].weight.dtype))
+
+
+class PatchDiscriminator(nn.Module):
+    """One PatchGAN: (N,3,H,W) -> (N,1,H/8,W/8) logits, one per ~70 px patch. Spectral norm on every conv."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        sn = spectral_norm
+        self.net = nn.Sequential(
+            sn(nn.Conv2d(3, width, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True),
+            sn(nn.Conv2d(width, 2 * width, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True),
+            sn(nn.Conv2d(2 * width, 4 * width, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True),
+            sn(nn.Conv2d(4 * width, 1, 3, 1, 1)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x * 2 - 1)
+
+
+class Discriminator(nn.Module):
+    """Multi-scale PatchGAN: the same image at full and half resolution, so D judges both texture and layout."""
+
+    def __init__(self, width: int = 32, scales: int = 2):
+        super().__init__()
+        self.scales = nn.ModuleList(PatchDiscriminator(width) for _ in range(scales))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out = []
+        for i, d in enumerate(self.scales):
+            out.append(d(x if i == 0 else F.avg_pool2d(x, 2 ** i)))
+        return out

@@ -1,0 +1,70 @@
+"""StylePipeline: load a model once, stylise PIL images or tensor batches of any size."""
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .device import autocast, default_dtype, resolve_device
+from .images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
+from .modeling import StyleModel
+
+class StylePipeline:
+    """pipe(content, style=None, strength=1.0) -> stylised image, the same size as `content`."""
+
+    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None):
+        self.device = resolve_device(device)
+        self.dtype = dtype or default_dtype(self.device)
+        self.model = model.to(self.device).eval().requires_grad_(False)
+
+    @classmethod
+    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None) -> "StylePipeline":
+        return cls(StyleModel.from_pretrained(path_or_repo_id, revision=revision), device=device, dtype=dtype)
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def is_arbitrary(self) -> bool:
+        return self.model.is_arbitrary
+
+    @torch.inference_mode()
+    def encode_style(self, style: Image.Image | torch.Tensor | None) -> torch.Tensor:
+        """Style image (PIL, or (1,3,H,W) tensor) -> style code (1, style_dim); reuse it across calls."""
+        if style is None:
+            return self.model.encode_style(None)
+        if not self.is_arbitrary:
+            self.model.encode_style(style)  # raises the clear "style is built in" error
+        if isinstance(style, Image.Image):
+            style = pil_to_tensor(resize_max_side(style, self.config.style_size)).unsqueeze(0)
+        elif max(style.shape[-2:]) > self.config.style_size:
+            scale = self.config.style_size / max(style.shape[-2:])
+            style = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False)
+        with autocast(self.device, self.dtype):
+            return self.model.encode_style(style.to(self.device)).float()
+
+    @torch.inference_mode()
+    def stylize(self, x: torch.Tensor, style: Image.Image | torch.Tensor | None = None, code: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
+        """x (N,3,H,W) in [0,1] -> (N,3,H,W) in [0,1]. Pass `code` from `encode_style` to skip re-encoding."""
+        if not 0.0 <= strength <= 1.0:
+            raise ValueError(f"strength must be between 0 and 1, got {strength}")
+        if code is None:
+            code = self.encode_style(style)
+        x = x.to(self.device, torch.float32)
+        with autocast(self.device, self.dtype):
+            y = self.model.generator(x, code.to(self.device)).float()
+        return torch.lerp(x, y, strength) if strength < 1.0 else y
+
+    def __call__(self, content, style=None, strength: float = 1.0):
+        """PIL image in, PIL image out (any size); a (N,3,H,W) tensor in, a tensor out. Paths work too."""
+        if isinstance(style, (str, os.PathLike)):
+            style = load_image(style)
+        if isinstance(content, torch.Tensor):
+            return self.stylize(content, style=style, strength=strength)
+        if isinstance(content, (str, os.PathLike)):
+            content = load_image(content)
+        y = self.stylize(pil_to_tensor(content.convert("RGB")).unsqueeze(0), style=style, strength=strength)
+        return tensor_to_pil(y)

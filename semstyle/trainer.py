@@ -1,0 +1,335 @@
+"""The GAN trainer: min_G max_D E[log D(y)] + E[log(1 − D(G(x)))] + λ_c E‖Φ(x) − Φ(G(x))‖² + style + TV.
+
+Each step reads like the seed: train D with G fixed (`d_step`), then G with D fixed (`g_step`).
+Runs single-process or under `torchrun` (DDP; gloo on CPU, NCCL on CUDA); only rank 0 writes files.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
+from tqdm import tqdm
+
+from . import losses as L
+from .config import GeneratorConfig, ModelConfig
+from .data import ImageSet, step_generator
+from .device import autocast
+from .images import resize_max_side, tensor_to_pil
+from .modeling import StyleModel
+from .networks import Discriminator
+from .vgg import VGG16Features, load_vgg16_state_dict
+
+CKPT_NAME = "checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    content_dir: str  # folder of photos
+    style: str  # one style image, or a folder = a style domain (per-style) / a style collection (arbitrary)
+    out: str  # run folder: model/, checkpoint.pt, samples/, loss_curve.png
+    arbitrary: bool = False  # train the any-style model (style encoder) instead of a per-style one
+    steps: int = 2000
+    size: int = 256  # training crop side, px
+    batch: int = 4
+    lr: float = 2e-4  # Adam, for G and D
+    content_weight: float = 1.0  # on relu4_3 (high-level: keeps objects recognisable)
+    style_weight: float = 3.0  # relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
+    adv_weight: float = 0.1  # hinge GAN loss against real art
+    tv_weight: float = 0.3
+    r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
+    style_size: int = 256  # style images are resized to this max side for targets and the encoder
+    init_from: str = ""  # model folder to start G from (e.g. the universal model, for a fast preset)
+    style_name: str = ""
+    ema_decay: float = 0.999
+    seed: int = 0
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    log_every: int = 10
+    sample_every: int = 200
+    ckpt_every: int = 100
+    fp16: bool = True  # export weights as fp16
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+
+    CONTENT_LAYERS = ("relu4_3",)
+    LOSS_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["generator"]["channels"] = list(self.generator.channels)
+        return d
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, vgg_weights: str | None = None, device: torch.device = torch.device("cpu"), dtype: torch.dtype = torch.float32):
+        self.cfg, self.device, self.dtype = cfg, device, dtype
+        self.rank = dist.get_rank() if dist.is_initialized() else 0
+        self.world = dist.get_world_size() if dist.is_initialized() else 1
+        self.out = Path(cfg.out)
+        torch.manual_seed(cfg.seed)  # network initialisation is identical on every rank and every run
+
+        self.content = ImageSet(cfg.content_dir, max_side=2 * cfg.size, min_side=cfg.size // 2)
+        self.styles = ImageSet(cfg.style, max_side=2 * cfg.size, min_side=cfg.size // 2)
+        vgg_state = load_vgg16_state_dict(vgg_weights)
+        self.vgg = VGG16Features(cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS)
+        self.vgg.load_features_state_dict(vgg_state)
+        self.vgg.to(device)
+
+        kind = "arbitrary" if cfg.arbitrary else "per_style"
+        model_cfg = ModelConfig(kind=kind, generator=cfg.generator, style_size=cfg.style_size, style_name=cfg.style_name, training=cfg.to_dict())
+        self.model = StyleModel(model_cfg)
+        if cfg.arbitrary:
+            self.model.style_encoder.vgg.load_features_state_dict(vgg_state)
+            self.model.style_encoder.vgg.requires_grad_(False)
+        self.model.to(device)
+        self._precompute_style_targets()
+        if cfg.init_from:
+            self._init_from(cfg.init_from)
+        self.D = Discriminator().to(device)
+        self.ema = copy.deepcopy(self.model).requires_grad_(False).eval()
+
+        g_params = [p for p in self.model.parameters() if p.requires_grad]
+        self.opt_g = torch.optim.Adam(g_params, lr=cfg.lr, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
+        self.G, self.Dp = self.model, self.D  # what the steps call: DDP wrappers when distributed
+        if self.world > 1:
+            self.G, self.Dp = DDP(self.model), DDP(self.D)
+        self.step, self.history = 0, []
+
+    # ---- style targets, computed once --------------------------------------------------------------
+
+    @torch.no_grad()
+    def _precompute_style_targets(self) -> None:
+        """Per style image: Gram targets (S,C,C) per loss layer and, for the encoder, VGG statistics (S,1920)."""
+        grams = {n: [] for n in self.cfg.LOSS_STYLE_LAYERS}
+        stats = []
+        for img in self.styles.images:
+            x = img[None].float().div(255)
+            x = torch.nn.functional.interpolate(x, scale_factor=min(1.0, self.cfg.style_size / max(x.shape[-2:])), mode="bilinear", antialias=True)
+            x = x.to(self.device)
+            feats = self.vgg(x)
+            for n in grams:
+                grams[n].append(L.gram(feats[n]))
+            if self.cfg.arbitrary:
+                stats.append(self.model.style_encoder.statistics(x))
+        self.style_grams = {n: torch.cat(v) for n, v in grams.items()}  # (S,C,C)
+        if not self.cfg.arbitrary:  # one style (or a domain): its mean Gram is the target
+            self.style_grams = {n: v.mean(0, keepdim=True) for n, v in self.style_grams.items()}
+        self.style_stats = torch.cat(stats) if stats else None
+
+    def _init_from(self, folder: str) -> None:
+        """Start from a trained model's generator; a per-style model's code starts at E(style images)."""
+        src = StyleModel.from_pretrained(folder).to(self.device)
+        if src.config.generator != self.cfg.generator:
+            raise ValueError(f"--init-from {folder}: its generator {src.config.generator} differs from this run's {self.cfg.generator}")
+        self.model.generator.load_state_dict(src.generator.state_dict())
+        if self.cfg.arbitrary and src.is_arbitrary:
+            self.model.style_encoder.load_state_dict(src.style_encoder.state_dict())
+        elif not self.cfg.arbitrary:
+            with torch.no_grad():
+                if src.is_arbitrary:
+                    codes = [src.encode_style(self._style_for_encoder(img)) for img in self.styles.images]
+                    self.model.style_code.copy_(torch.cat(codes).mean(0, keepdim=True))
+                else:
+                    self.model.style_code.copy_(src.style_code)
+
+    def _style_for_encoder(self, img: torch.Tensor) -> torch.Tensor:
+        x = img[None].float().div(255)
+        s = min(1.0, self.cfg.style_size / max(x.shape[-2:]))
+        return torch.nn.functional.interpolate(x, scale_factor=s, mode="bilinear", antialias=True).to(self.device)
+
+    # ---- one training step -------------------------------------------------------------------------
+
+    def sample_batch(self, step: int):
+        """Content crops x, real style crops y, and the style indices (one per sample), for `step`."""
+        gen = step_generator(self.cfg.seed, step, self.rank)
+        x, _ = self.content.random_crops(self.cfg.batch, self.cfg.size, gen)
+        y, idx = self.styles.random_crops(self.cfg.batch, self.cfg.size, gen)
+        return x.to(self.device), y.to(self.device), idx
+
+    def d_step(self, x: torch.Tensor, real: torch.Tensor, stats: torch.Tensor | None) -> dict:
+        """Train D with G fixed: max_D E[log D(y)] + E[log(1 − D(G(x)))], in hinge form."""
+        with torch.no_grad(), autocast(self.device, self.dtype):
+            fake = self.G(x, stats=stats).float()
+        real = real.requires_grad_(self.cfg.r1_weight > 0)
+        with autocast(self.device, self.dtype):
+            real_logits, fake_logits = self.Dp(real), self.Dp(fake)
+        loss = L.d_hinge_loss(real_logits, fake_logits)
+        r1 = L.r1_penalty(real_logits, real) if self.cfg.r1_weight > 0 else torch.zeros(())
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss + self.cfg.r1_weight / 2 * r1).backward()
+        self.opt_d.step()
+        return {"d": loss.item()}
+
+    def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:
+        """Train G with D fixed: adversarial + content E‖Φ(x) − Φ(G(x))‖² + style + TV."""
+        cfg = self.cfg
+        with autocast(self.device, self.dtype):
+            with torch.no_grad():
+                phi_x = self.vgg(x, cfg.CONTENT_LAYERS)
+            y = self.G(x, stats=stats)
+            phi_y = self.vgg(y)
+            fake_logits = self.D(y)  # the plain module: D's weights are fixed here and get no gradient
+        targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
+        parts = {
+            "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS),
+            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS),
+            "adv": L.g_hinge_loss(fake_logits),
+            "tv": L.total_variation(y.float()),
+        }
+        total = cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"] + cfg.tv_weight * parts["tv"]
+        self.opt_g.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_g.step()
+        return {k: v.item() for k, v in parts.items()} | {"g": total.item()}
+
+    def train_step(self) -> dict:
+        x, real, idx = self.sample_batch(self.step)
+        stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
+        self.D.requires_grad_(True)
+        d = self.d_step(x, real, stats)
+        self.D.requires_grad_(False)
+        g = self.g_step(x, stats, idx)
+        self._update_ema()
+        self.step += 1
+        return d | g
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        decay = min(self.cfg.ema_decay, (1 + self.step) / (10 + self.step))  # short runs: average fewer steps
+        for pe, p in zip(self.ema.parameters(), self.model.parameters()):
+            pe.lerp_(p, 1 - decay)
+        for be, b in zip(self.ema.buffers(), self.model.buffers()):
+            be.copy_(b)
+
+    # ---- the loop, checkpoints, export -------------------------------------------------------------
+
+    def fit(self) -> Path | None:
+        """Train to cfg.steps; Ctrl-C saves a checkpoint and returns. Returns the exported model folder."""
+        cfg = self.cfg
+        bar = tqdm(total=cfg.steps, initial=self.step, disable=self.rank != 0, dynamic_ncols=True, desc="train")
+        try:
+            while self.step < cfg.steps:
+                logs = self.train_step()
+                bar.update(1)
+                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                    self.history.append({"step": self.step} | logs)
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k != "g"})
+                if self.step % cfg.sample_every == 0:
+                    self.save_samples()
+                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
+                    self.save_checkpoint()
+        except KeyboardInterrupt:
+            bar.close()
+            self.save_checkpoint()
+            if self.rank == 0:
+                print(f"interrupted at step {self.step}; checkpoint saved in {self.out}; rerun with --resume to continue")
+            return None
+        bar.close()
+        self.save_checkpoint()
+        self.save_samples()
+        return self.export()
+
+    def _is_writer(self) -> bool:
+        return self.rank == 0
+
+    def checkpoint_state(self) -> dict:
+        return {
+            "step": self.step, "model": self.model.state_dict(), "ema": self.ema.state_dict(), "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "history": self.history,
+            "train_config": self.cfg.to_dict(),
+        }
+
+    def save_checkpoint(self) -> None:
+        if not self._is_writer():
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        atomic_torch_save(self.checkpoint_state(), self.out / CKPT_NAME)
+
+    def load_checkpoint(self) -> bool:
+        """Resume from out/checkpoint.pt if present (our own file; loaded with weights_only=True)."""
+        path = self.out / CKPT_NAME
+        if not path.is_file():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        saved = state["train_config"]
+        for key in ("size", "batch", "arbitrary", "seed", "generator"):
+            mine = self.cfg.to_dict()[key]
+            if saved[key] != mine:
+                raise ValueError(f"--resume: checkpoint {path} was trained with {key}={saved[key]}, this run has {mine}; use another --out")
+        self.model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.step, self.history = state["step"], state["history"]
+        return True
+
+    @torch.no_grad()
+    def preview(self) -> torch.Tensor:
+        """A fixed grid: rows of content | style | EMA output, (3, rows*size, 3*size)."""
+        gen = step_generator(self.cfg.seed, -1)
+        n = min(4, self.cfg.batch * 2)
+        x, _ = self.content.random_crops(n, self.cfg.size, gen)
+        idx = [i % len(self.styles) for i in range(n)]
+        y, _ = self.styles.random_crops(n, self.cfg.size, gen, indices=idx)
+        stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
+        out = self.ema(x.to(self.device), stats=stats).float().cpu()
+        rows = [torch.cat([x[i], y[i], out[i]], dim=2) for i in range(n)]
+        return torch.cat(rows, dim=1)
+
+    def save_samples(self) -> None:
+        if not self._is_writer():
+            return
+        (self.out / "samples").mkdir(parents=True, exist_ok=True)
+        tensor_to_pil(self.preview()).save(self.out / "samples" / f"step_{self.step:06d}.png")
+
+    def export(self) -> Path | None:
+        """Write the EMA model folder (config.json, model.safetensors, README.md) to out/model."""
+        if not self._is_writer():
+            return None
+        from .card import write_model_card  # plotting and card text are only needed at the end
+
+        folder = self.out / "model"
+        self.ema.save_folder(folder, fp16=self.cfg.fp16)
+        tensor_to_pil(self.preview()).save(folder / "samples.png")
+        for i, f in enumerate(self.styles.files[:8]):
+            img = resize_max_side(tensor_to_pil(self.styles.images[i].float() / 255), 512)
+            img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
+        plot_losses(self.history, self.out / "loss_curve.png")
+        write_model_card(folder, self.ema.config, n_style_images=len(self.styles), skipped=len(self.content.skipped) + len(self.styles.skipped))
+        return folder
+
+
+def atomic_torch_save(obj: dict, path: Path) -> None:
+    """Write to a temp file, fsync, then rename: a crash never leaves a half-written checkpoint."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def plot_losses(history: list[dict], path: Path) -> None:
+    if not history:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [k for k in history[0] if k not in ("step", "g")]
+    fig, axes = plt.subplots(1, len(keys), figsize=(3 * len(keys), 2.6))
+    steps = [h["step"] for h in history]
+    for ax, k in zip(axes, keys):
+        ax.plot(steps, [h[k] for h in history])
+        ax.set_title(k)
+        ax.set_xlabel("step")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+

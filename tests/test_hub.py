@@ -1,0 +1,223 @@
+"""semstyle.hub against a local Hub-protocol server: real HTTP, the real huggingface_hub client."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from pathlib import Path
+
+import pytest
+
+from semstyle.hub import HubError, parse_model_ref, push_to_hub, resolve_model_dir
+
+SECRET = "hf_SecretTokenThatMustNeverLeak0123456789"
+
+
+def _safetensors_bytes(payload: bytes) -> bytes:
+    """A valid, tiny safetensors file: one uint8 tensor holding `payload` (arbitrary binary)."""
+    header = json.dumps({"w": {"dtype": "U8", "shape": [len(payload)], "data_offsets": [0, len(payload)]}}).encode()
+    header += b" " * (-len(header) % 8)
+    return struct.pack("<Q", len(header)) + header + payload
+
+
+def make_model_folder(folder: Path, weights: bytes | None = None, *, config: dict | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(config or {"arch": "test", "channels": 8}))
+    (folder / "model.safetensors").write_bytes(_safetensors_bytes(weights if weights is not None else os.urandom(4096)))
+    (folder / "README.md").write_text("---\nlibrary_name: semstyle\ntags:\n- style-transfer\n---\n# test model\n")
+    return folder
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under folder (also catches added/removed files)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_push_then_load_by_repo_id(hub_server, tmp_path):
+    src = make_model_folder(tmp_path / "model")
+    repo_id = hub_server.new_repo_id()
+
+    (src / "notes.txt").write_text("private scratch notes")  # not part of a model: not uploaded
+    url = push_to_hub(src, repo_id)
+    (src / "notes.txt").unlink()
+
+    assert url == f"{hub_server.url}/{repo_id}"
+    loaded = resolve_model_dir(repo_id)
+    assert loaded.is_dir() and str(loaded).startswith(hub_server.cache_dir)
+    assert digest(loaded) == digest(src)  # byte-identical, nothing more (no .gitattributes)
+    assert "notes.txt" not in hub_server.files(repo_id)
+    # The model card makes it discoverable as a semstyle model.
+    from huggingface_hub import HfApi
+    assert repo_id in [m.id for m in HfApi().list_models(filter="semstyle")]
+
+
+def test_local_folder_is_returned_as_is(tmp_path):
+    src = make_model_folder(tmp_path / "model")
+    assert resolve_model_dir(src) == src
+    assert resolve_model_dir(str(src)) == src
+
+
+def test_pinned_revision_gets_old_content(hub_server, tmp_path):
+    repo_id = hub_server.new_repo_id()
+    v1 = make_model_folder(tmp_path / "v1", b"first weights")
+    push_to_hub(v1, repo_id)
+    sha1 = hub_server.head(repo_id)
+    v2 = make_model_folder(tmp_path / "v2", b"second weights, different")
+    push_to_hub(v2, repo_id)
+    assert hub_server.head(repo_id) != sha1
+
+    assert digest(resolve_model_dir(f"{repo_id}@{sha1}")) == digest(v1)
+    assert digest(resolve_model_dir(repo_id, revision=sha1)) == digest(v1)
+    assert digest(resolve_model_dir(repo_id)) == digest(v2)
+    assert digest(resolve_model_dir(f"{repo_id}@main")) == digest(v2)
+
+
+def test_offline_loads_from_cache(hub_server, tmp_path):
+    src = make_model_folder(tmp_path / "model")
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(src, repo_id)
+    online = resolve_model_dir(repo_id)
+    n_requests = len(hub_server.requests)
+
+    with hub_server.offline():
+        offline = resolve_model_dir(repo_id)
+        with pytest.raises(HubError, match="not in the local cache") as info:
+            resolve_model_dir(hub_server.new_repo_id())  # never downloaded
+    assert offline == online and digest(offline) == digest(src)
+    assert len(hub_server.requests) == n_requests  # nothing left the machine
+    assert "HF_HUB_OFFLINE" in str(info.value)
+
+
+def test_interrupted_download_is_never_used(hub_server, tmp_path):
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(make_model_folder(tmp_path / "model"), repo_id)
+    # The weights cannot be fetched (config.json and README.md can): the snapshot stays partial.
+    hub_server.fail_next(f"/{repo_id}/resolve/{hub_server.head(repo_id)}/model.safetensors", times=None,
+                         method="GET", status=500)
+
+    with pytest.raises(HubError, match="HTTP 500"):
+        resolve_model_dir(repo_id)
+    hub_server.clear_faults()
+    with hub_server.offline(), pytest.raises(HubError, match="incomplete"):
+        resolve_model_dir(repo_id)  # the half-filled snapshot is refused, not returned
+    assert (resolve_model_dir(repo_id) / "model.safetensors").is_file()  # back online: completes
+
+
+def test_truncated_transfer_resumes_byte_identical(hub_server, tmp_path):
+    src = make_model_folder(tmp_path / "model", os.urandom(64 * 1024))
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(src, repo_id)
+    path = f"/{repo_id}/resolve/{hub_server.head(repo_id)}/model.safetensors"
+    hub_server.truncate_next(path)  # connection closes half-way through the weights
+
+    assert digest(resolve_model_dir(repo_id)) == digest(src)
+    assert hub_server.requests.count(("GET", path)) == 2  # the client resumed (Range request)
+
+
+def test_missing_repo(hub_server):
+    repo_id = hub_server.new_repo_id()
+    with pytest.raises(HubError, match=f"Hub repo '{repo_id}' not found"):
+        resolve_model_dir(repo_id)
+
+
+def test_missing_revision(hub_server, tmp_path):
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(make_model_folder(tmp_path / "model"), repo_id)
+    with pytest.raises(HubError, match="revision 'no-such-branch'"):
+        resolve_model_dir(f"{repo_id}@no-such-branch")
+
+
+def test_repo_without_config_is_not_a_semstyle_model(hub_server, tmp_path):
+    from huggingface_hub import HfApi
+
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(_safetensors_bytes(b"x" * 64))
+    (folder / "README.md").write_text("# not ours\n")
+    repo_id = hub_server.new_repo_id()
+    api = HfApi()
+    api.create_repo(repo_id)
+    api.upload_folder(folder_path=folder, repo_id=repo_id)
+
+    with pytest.raises(HubError, match=f"'{repo_id}' is not a semstyle model \\(no config.json\\)"):
+        resolve_model_dir(repo_id)
+
+
+BAD_IDS = ["../../x", "/etc/passwd", "a/b/c", "a\\b", "", "user/", "/name", "user/name@", "user/na..me",
+           ".hidden/name", "user/name@../../x", "user/name@/abs", "us er/name", "user/" + "n" * 97, "~/model"]
+
+
+@pytest.mark.parametrize("ref", BAD_IDS)
+def test_bad_ids_are_rejected(ref):
+    with pytest.raises(HubError, match="not a Hub repo id"):
+        parse_model_ref(ref)
+
+
+def test_bad_ids_never_reach_the_hub(hub_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "../../x" etc. must not happen to exist relative to cwd
+    n_requests = len(hub_server.requests)
+    for ref in BAD_IDS:
+        with pytest.raises(HubError):
+            resolve_model_dir(ref)
+        with pytest.raises(HubError):
+            push_to_hub(make_model_folder(tmp_path / "m"), ref)
+    assert len(hub_server.requests) == n_requests
+
+
+@pytest.mark.parametrize("ref, expected", [
+    ("user/name", ("user/name", None)),
+    ("User-1/my_model.v2", ("User-1/my_model.v2", None)),
+    ("user/name@main", ("user/name", "main")),
+    ("user/name@refs/pr/1", ("user/name", "refs/pr/1")),
+    ("user/name@" + "a" * 40, ("user/name", "a" * 40)),
+])
+def test_good_ids_parse(ref, expected):
+    assert parse_model_ref(ref) == expected
+
+
+def test_push_failing_on_every_attempt(hub_server, tmp_path):
+    src = make_model_folder(tmp_path / "model")
+    before = digest(src)
+    repo_id = hub_server.new_repo_id()
+    hub_server.fail_next("/api/", times=None, status=500)
+    creates_before = hub_server.requests.count(("POST", "/api/repos/create"))
+
+    with pytest.raises(HubError) as info:
+        push_to_hub(src, repo_id, token=SECRET, retry_backoff=0.01)
+
+    message = str(info.value)
+    assert repo_id in message and "500" in message and str(src) in message
+    assert SECRET not in message and "\n" not in message
+    assert digest(src) == before  # local folder untouched
+    assert hub_server.requests.count(("POST", "/api/repos/create")) - creates_before == 3  # 3 attempts, then stop
+
+
+def test_push_retries_transient_errors(hub_server, tmp_path):
+    src = make_model_folder(tmp_path / "model")
+    repo_id = hub_server.new_repo_id()
+    hub_server.fail_next("/api/repos/create", times=1, status=503)
+    hub_server.drop_next("/api/repos/create", times=1)
+
+    push_to_hub(src, repo_id, retry_backoff=0.01)
+
+    assert digest(resolve_model_dir(repo_id)) == digest(src)
+
+
+def test_push_rejects_folder_without_config(hub_server, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(HubError, match="no config.json"):
+        push_to_hub(tmp_path / "empty", hub_server.new_repo_id())
+
+
+def test_push_offline_fails_fast_with_a_clear_message(hub_server, tmp_path):
+    with hub_server.offline(), pytest.raises(HubError, match="HF_HUB_OFFLINE"):
+        push_to_hub(make_model_folder(tmp_path / "model"), hub_server.new_repo_id(), retry_backoff=5.0)
+    assert hub_server.requests == []
+
+
+def test_push_without_token_says_how_to_log_in(hub_server, tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN")
+    with pytest.raises(HubError, match="HTTP 401.*HF_TOKEN"):
+        push_to_hub(make_model_folder(tmp_path / "model"), hub_server.new_repo_id(), retry_backoff=0.01)

@@ -1,0 +1,113 @@
+"""Train a semstyle model: python train.py --content-dir photos/ --style painting.jpg --out runs/mine
+
+Runs single-process, or under `torchrun --nproc_per_node N train.py ...` (DDP: NCCL on GPUs, gloo on CPU).
+Every user error is one line on stderr and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import fields
+
+import torch
+import torch.distributed as dist
+
+from semstyle.cli_errors import exit_on_user_error
+from semstyle.config import GeneratorConfig
+from semstyle.device import resolve_device
+from semstyle.trainer import TrainConfig, Trainer
+
+MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discriminator have nothing to see
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    d = {f.name: f.default for f in fields(TrainConfig) if not callable(f.default)}
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--content-dir", required=True, help="folder of content photos")
+    p.add_argument("--style", required=True, help="a style image, or a folder of art (a style domain; with --arbitrary, a style collection)")
+    p.add_argument("--out", required=True, help="run folder: checkpoint.pt, samples/, loss_curve.png and the model in model/")
+    p.add_argument("--steps", type=int, default=d["steps"], help="training steps (one D step + one G step each)")
+    p.add_argument("--size", type=int, default=d["size"], help="training crop side in pixels")
+    p.add_argument("--batch", type=int, default=d["batch"], help="images per step (per process under torchrun)")
+    p.add_argument("--lr", type=float, default=d["lr"], help="Adam learning rate for G and D")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly where it stopped")
+    p.add_argument("--push-to-hub", metavar="REPO", default=None, help="upload the trained model folder to this Hub repo (user/name)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto = cuda if available, else cpu")
+    p.add_argument("--vgg-weights", default=None, help="VGG16 features .safetensors (torchvision layout); default: $SEMSTYLE_VGG_WEIGHTS, else download torchvision's")
+    p.add_argument("--seed", type=int, default=d["seed"], help="random seed (data order, crops, initialisation)")
+    p.add_argument("--arbitrary", action="store_true", help="train the any-style model (style encoder) on a style collection")
+    p.add_argument("--init-from", default=d["init_from"], help="model folder to start from, e.g. models/universal for a fast preset")
+    p.add_argument("--name", default=d["style_name"], help="style name shown in the app and the model card")
+    p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
+    p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
+    p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
+    p.add_argument("--tv-weight", type=float, default=d["tv_weight"], help="weight of the total-variation loss")
+    p.add_argument("--r1-weight", type=float, default=d["r1_weight"], help="R1 penalty weight for D")
+    p.add_argument("--precision", default=d["precision"], choices=["auto", *PRECISIONS], help="autocast dtype; auto = bf16/fp16 where the hardware runs it natively, else fp32")
+    p.add_argument("--sample-every", type=int, default=d["sample_every"], help="write a sample grid PNG every N steps")
+    p.add_argument("--ckpt-every", type=int, default=d["ckpt_every"], help="write a checkpoint every N steps")
+    p.add_argument("--fp32-weights", action="store_true", help="export fp32 weights instead of fp16")
+    return p.parse_args(argv)
+
+
+def validate(args: argparse.Namespace) -> None:
+    from semstyle.cli_errors import UserError
+
+    if args.size < MIN_SIZE:
+        raise UserError(f"--size {args.size} is too small; use at least {MIN_SIZE}")
+    if args.size % GeneratorConfig().multiple:
+        raise UserError(f"--size must be a multiple of {GeneratorConfig().multiple}, got {args.size}")
+    for name in ("steps", "batch"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name} must be at least 1")
+    if not os.path.exists(args.content_dir):
+        raise UserError(f"--content-dir {args.content_dir}: no such folder")
+    if not os.path.exists(args.style):
+        raise UserError(f"--style {args.style}: no such file or folder")
+    if args.push_to_hub:
+        from semstyle.hub import parse_model_ref
+
+        parse_model_ref(args.push_to_hub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with exit_on_user_error(hint_oom=True):
+        validate(args)
+        distributed = "RANK" in os.environ and int(os.environ.get("WORLD_SIZE", "1")) > 1
+        device = resolve_device(args.device)
+        if distributed:
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+            if device.type == "cuda":
+                device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+                torch.cuda.set_device(device)
+        from semstyle.device import default_dtype
+
+        dtype = default_dtype(device) if args.precision == "auto" else PRECISIONS[args.precision]
+        cfg = TrainConfig(
+            content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
+            size=args.size, batch=args.batch, lr=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
+            adv_weight=args.adv_weight, tv_weight=args.tv_weight, r1_weight=args.r1_weight, init_from=args.init_from,
+            style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,
+            ckpt_every=args.ckpt_every, fp16=not args.fp32_weights,
+        )
+        trainer = Trainer(cfg, vgg_weights=args.vgg_weights, device=device, dtype=dtype)
+        if args.resume and trainer.load_checkpoint() and trainer.rank == 0:
+            print(f"resumed from step {trainer.step}")
+        folder = trainer.fit()
+        if distributed:
+            dist.barrier()
+            dist.destroy_process_group()
+        if folder is not None:
+            print(f"model saved to {folder}")
+            if args.push_to_hub:
+                from semstyle.hub import push_to_hub
+
+                print(f"pushed to {push_to_hub(folder, args.push_to_hub)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
