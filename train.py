@@ -49,6 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample-every", type=int, default=d["sample_every"], help="write a sample grid PNG every N steps")
     p.add_argument("--ckpt-every", type=int, default=d["ckpt_every"], help="write a checkpoint every N steps")
     p.add_argument("--fp32-weights", action="store_true", help="export fp32 weights instead of fp16")
+    g = GeneratorConfig()
+    p.add_argument("--channels", default=",".join(map(str, g.channels)), help="generator widths at full, 1/2, 1/4, ... resolution")
+    p.add_argument("--n-res", type=int, default=g.n_res, help="generator residual blocks at the lowest resolution")
+    p.add_argument("--style-dim", type=int, default=g.style_dim, help="size of the style code")
     return p.parse_args(argv)
 
 
@@ -57,8 +61,13 @@ def validate(args: argparse.Namespace) -> None:
 
     if args.size < MIN_SIZE:
         raise UserError(f"--size {args.size} is too small; use at least {MIN_SIZE}")
-    if args.size % GeneratorConfig().multiple:
-        raise UserError(f"--size must be a multiple of {GeneratorConfig().multiple}, got {args.size}")
+    try:
+        args.generator = GeneratorConfig(channels=tuple(int(c) for c in args.channels.split(",")), n_res=args.n_res, style_dim=args.style_dim)
+    except ValueError:
+        raise UserError(f"--channels must be comma-separated integers, got {args.channels!r}") from None
+    args.generator.validate()
+    if args.size % args.generator.multiple:
+        raise UserError(f"--size must be a multiple of {args.generator.multiple}, got {args.size}")
     for name in ("steps", "batch"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name} must be at least 1")
@@ -91,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             size=args.size, batch=args.batch, lr=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
             adv_weight=args.adv_weight, tv_weight=args.tv_weight, r1_weight=args.r1_weight, init_from=args.init_from,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,
-            ckpt_every=args.ckpt_every, fp16=not args.fp32_weights,
+            ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, generator=args.generator,
         )
         trainer = Trainer(cfg, vgg_weights=args.vgg_weights, device=device, dtype=dtype)
         if args.resume and trainer.load_checkpoint() and trainer.rank == 0:

@@ -1,0 +1,56 @@
+"""Loss functions against values computed by hand."""
+import torch
+
+from semstyle import losses as L
+
+
+def test_gram_of_hand_made_features():
+    f = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)  # C=1, H=W=2
+    assert torch.allclose(L.gram(f), torch.tensor([[[(1 + 4 + 9 + 16) / 4]]]))
+    f2 = torch.stack([torch.ones(2, 2), 2 * torch.ones(2, 2)]).reshape(1, 2, 2, 2)
+    assert torch.allclose(L.gram(f2), torch.tensor([[[1.0, 2.0], [2.0, 4.0]]]) * 4 / 8)
+
+
+def test_mean_std():
+    f = torch.tensor([1.0, 3.0, 1.0, 3.0]).reshape(1, 1, 2, 2)
+    m, s = L.mean_std(f, eps=0.0)
+    assert m.item() == 2.0 and s.item() == 1.0
+
+
+def test_content_loss_is_relative_mse():
+    a = {"relu4_3": torch.full((1, 2, 2, 2), 2.0)}
+    b = {"relu4_3": torch.full((1, 2, 2, 2), 3.0)}
+    assert torch.isclose(L.content_loss(a, b, ("relu4_3",)), torch.tensor(1.0 / 4.0))
+    assert L.content_loss(a, a, ("relu4_3",)) == 0
+
+
+def test_gram_loss_is_relative_and_zero_at_target():
+    f = {"x": torch.tensor([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 2, 2)}
+    t = {"x": L.gram(f["x"])}
+    assert L.gram_loss(f, t, ("x",)) == 0
+    doubled = {"x": 2 * t["x"]}  # ‖g − 2g‖² / ‖2g‖² = 1/4
+    assert torch.isclose(L.gram_loss(f, doubled, ("x",)), torch.tensor(0.25))
+
+
+def test_mean_std_loss():
+    f = {"x": torch.tensor([1.0, 3.0, 1.0, 3.0]).reshape(1, 1, 2, 2)}
+    target = {"x": (torch.tensor(2.0).reshape(1, 1, 1, 1), torch.tensor(3.0).reshape(1, 1, 1, 1))}
+    assert torch.isclose(L.mean_std_loss(f, target, ("x",)), torch.tensor(4.0), atol=1e-4)  # (1 − 3)²
+
+
+def test_total_variation():
+    y = torch.tensor([[0.0, 1.0], [0.0, 1.0]]).reshape(1, 1, 2, 2)
+    assert L.total_variation(y) == 1.0  # vertical diffs 0, horizontal diffs 1
+
+
+def test_hinge_losses():
+    real, fake = [torch.tensor([2.0, 0.0])], [torch.tensor([-2.0, 0.5])]
+    # D: mean(relu(1 − [2, 0])) + mean(relu(1 + [−2, 0.5])) = 0.5 + 0.75
+    assert torch.isclose(L.d_hinge_loss(real, fake), torch.tensor(1.25))
+    assert torch.isclose(L.g_hinge_loss(fake), torch.tensor(0.75))
+
+
+def test_r1_penalty_of_a_linear_critic():
+    x = torch.rand(3, 2, requires_grad=True)
+    logits = [x @ torch.tensor([3.0, 4.0])]  # ∇ = (3, 4), ‖∇‖² = 25
+    assert torch.isclose(L.r1_penalty(logits, x), torch.tensor(25.0))

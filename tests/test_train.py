@@ -1,0 +1,137 @@
+"""Training: a smoke run, exact resume, 2-process gloo DDP, and one-line CLI errors."""
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import train
+from semstyle import StyleModel
+from semstyle.trainer import TrainConfig, Trainer
+from tests.conftest import ROOT
+from tests.helpers import TINY, image_folder, random_vgg_weights
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("data")
+    return {
+        "content": image_folder(d / "content", n=5, size=(72, 56)),
+        "styles": image_folder(d / "styles", n=3, size=(64, 80), seed=1),
+        "vgg": random_vgg_weights(d / "vgg.safetensors"),
+    }
+
+
+def tiny_args(data, out, *extra):
+    return ["--content-dir", str(data["content"]), "--style", str(data["styles"]), "--out", str(out), "--size", "32",
+            "--batch", "2", "--vgg-weights", str(data["vgg"]), "--channels", "8,16", "--n-res", "1", "--style-dim", "8", *extra]
+
+
+@pytest.mark.parametrize("arbitrary", [False, True])
+def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitrary):
+    assert train.main(tiny_args(data, tmp_path, "--steps", "2", *(["--arbitrary"] if arbitrary else []))) == 0
+    folder = tmp_path / "model"
+    assert {"config.json", "model.safetensors", "README.md", "samples.png", "style.jpg"} <= {p.name for p in folder.iterdir()}
+    model = StyleModel.from_pretrained(folder)
+    assert model.is_arbitrary == arbitrary
+    card = (folder / "README.md").read_text()
+    assert "library_name: semstyle" in card and "VGG16" in card and "pipeline_tag: image-to-image" in card
+    assert (tmp_path / "loss_curve.png").is_file()
+
+
+def _trainer(data, out, steps):
+    cfg = TrainConfig(content_dir=str(data["content"]), style=str(data["styles"]), out=str(out), steps=steps, size=32,
+                      batch=2, generator=TINY, ckpt_every=2, sample_every=100, r1_weight=0.1)
+    return Trainer(cfg, vgg_weights=str(data["vgg"]))
+
+
+def test_resume_equals_uninterrupted(data, tmp_path):
+    straight = _trainer(data, tmp_path / "a", steps=4)
+    for _ in range(4):
+        straight.train_step()
+    first = _trainer(data, tmp_path / "b", steps=4)
+    for _ in range(2):
+        first.train_step()
+    first.save_checkpoint()
+    resumed = _trainer(data, tmp_path / "b", steps=4)
+    assert resumed.load_checkpoint() and resumed.step == 2
+    for _ in range(2):
+        resumed.train_step()
+    for name in ("model", "ema", "D"):
+        a, b = getattr(straight, name).state_dict(), getattr(resumed, name).state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+
+
+def test_ctrl_c_saves_a_checkpoint(data, tmp_path, monkeypatch):
+    t = _trainer(data, tmp_path, steps=50)
+    real_step, calls = t.train_step, []
+
+    def step_then_interrupt():
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_step()
+
+    monkeypatch.setattr(t, "train_step", step_then_interrupt)
+    assert t.fit() is None
+    again = _trainer(data, tmp_path, steps=50)
+    assert again.load_checkpoint() and again.step == 2
+
+
+def test_torchrun_two_gloo_processes(data, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+           str(ROOT / "train.py"), *tiny_args(data, tmp_path, "--steps", "3", "--device", "cpu")]
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert StyleModel.from_pretrained(tmp_path / "model")
+    assert r.stdout.count("model saved to") == 1  # only rank 0 writes
+
+
+@pytest.mark.parametrize("case,expect", [
+    ("missing_dir", "no such folder"), ("empty_dir", "no images found"), ("bad_style", "could be read"),
+    ("small_size", "too small"), ("bad_repo", "not a Hub repo id"),
+])
+def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
+    args = tiny_args(data, tmp_path / "out", "--steps", "1")
+    if case == "missing_dir":
+        args[1] = str(tmp_path / "nope")
+    elif case == "empty_dir":
+        (tmp_path / "empty").mkdir()
+        args[1] = str(tmp_path / "empty")
+    elif case == "bad_style":
+        (tmp_path / "style.png").write_bytes(b"<html>not an image</html>")
+        args[3] = str(tmp_path / "style.png")
+    elif case == "small_size":
+        args[args.index("--size") + 1] = "16"
+    else:
+        args += ["--push-to-hub", "../../etc"]
+    with pytest.raises(SystemExit) as e:
+        train.main(args)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert expect in err and len(err.splitlines()) == 1, err
+
+
+def test_stylize_cli_refuses_a_pickle_named_safetensors(tmp_path):
+    from tests.helpers import tiny_model
+
+    tiny_model().save_folder(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"\x80\x04\x95" + b"pickle payload")
+    image_folder(tmp_path / "c", n=1)
+    r = subprocess.run([sys.executable, "-m", "semstyle", "stylize", str(tmp_path / "c" / "img_0.jpg"), "--model",
+                        str(tmp_path / "m"), "--out", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "never unpickles" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stylize_cli_writes_outputs(tmp_path):
+    from tests.helpers import tiny_model
+
+    tiny_model("arbitrary").save_folder(tmp_path / "m")
+    image_folder(tmp_path / "c", n=2)
+    from semstyle.__main__ import main
+
+    assert main(["stylize", *map(str, sorted((tmp_path / "c").iterdir())), "--model", str(tmp_path / "m"),
+                 "--style", str(tmp_path / "c" / "img_0.jpg"), "--strength", "0.7", "--out", str(tmp_path / "o")]) == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["img_0.png", "img_1.png"]
