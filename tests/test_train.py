@@ -135,3 +135,19 @@ def test_stylize_cli_writes_outputs(tmp_path):
     assert main(["stylize", *map(str, sorted((tmp_path / "c").iterdir())), "--model", str(tmp_path / "m"),
                  "--style", str(tmp_path / "c" / "img_0.jpg"), "--strength", "0.7", "--out", str(tmp_path / "o")]) == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["img_0.png", "img_1.png"]
+
+
+def test_train_push_to_hub_then_load_by_repo_id_pinned_and_offline(data, tmp_path, hub_server):
+    from semstyle import StylePipeline
+
+    repo = hub_server.new_repo_id()
+    assert train.main(tiny_args(data, tmp_path / "a", "--steps", "1", "--push-to-hub", repo)) == 0
+    first = hub_server.head(repo)
+    assert train.main(tiny_args(data, tmp_path / "b", "--steps", "2", "--seed", "1", "--push-to-hub", repo)) == 0
+    x = torch.rand(1, 3, 24, 40)
+    local_a = StylePipeline.from_pretrained(tmp_path / "a" / "model", device="cpu").stylize(x)
+    pinned = StylePipeline.from_pretrained(repo, revision=first, device="cpu").stylize(x)
+    latest = StylePipeline.from_pretrained(repo, device="cpu").stylize(x)
+    assert torch.equal(pinned, local_a) and not torch.equal(latest, local_a)
+    with hub_server.offline():  # HF_HUB_OFFLINE=1: served from the cache
+        assert torch.equal(StylePipeline.from_pretrained(repo, device="cpu").stylize(x), latest)
