@@ -108,6 +108,15 @@ class Generator(nn.Module):
         return [m for m in self.modules() if isinstance(m, Norm)]
 
 
+def style_statistics(feats: dict[str, torch.Tensor]) -> torch.Tensor:
+    """VGG features with the STYLE_LAYERS -> (N, 1920): channel means and stds, concatenated."""
+    parts = []
+    for name in STYLE_LAYERS:
+        m, s = mean_std(feats[name])
+        parts += [m.flatten(1), s.flatten(1)]
+    return torch.cat(parts, dim=1)
+
+
 class StyleEncoder(nn.Module):
     """E(style) -> s: frozen VGG16 up to relu4_1, channel means and stds, then an MLP.
 
@@ -122,13 +131,8 @@ class StyleEncoder(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(stat_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, style_dim))
 
     def statistics(self, style: torch.Tensor) -> torch.Tensor:
-        """(N,3,H,W) -> (N, 1920): log-free, per-layer channel mean and std of VGG features."""
-        feats = self.vgg(style)
-        parts = []
-        for name in STYLE_LAYERS:
-            m, s = mean_std(feats[name])
-            parts += [m.flatten(1), s.flatten(1)]
-        return torch.cat(parts, dim=1)
+        """(N,3,H,W) -> (N, 1920): per-layer channel means and stds of VGG features."""
+        return style_statistics(self.vgg(style))
 
     def forward(self, style: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():

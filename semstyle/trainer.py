@@ -21,7 +21,7 @@ from .data import ImageSet, step_generator
 from .device import autocast
 from .images import resize_max_side, tensor_to_pil
 from .modeling import StyleModel
-from .networks import Discriminator
+from .networks import STYLE_LAYERS, Discriminator, style_statistics
 from .vgg import VGG16Features, load_vgg16_state_dict
 
 CKPT_NAME = "checkpoint.pt"
@@ -74,7 +74,7 @@ class Trainer:
         self.content = ImageSet(cfg.content_dir, max_side=2 * cfg.size, min_side=cfg.size // 2)
         self.styles = ImageSet(cfg.style, max_side=2 * cfg.size, min_side=cfg.size // 2)
         vgg_state = load_vgg16_state_dict(vgg_weights)
-        self.vgg = VGG16Features(cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS)
+        self.vgg = VGG16Features(cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS + STYLE_LAYERS)
         self.vgg.load_features_state_dict(vgg_state)
         self.vgg.to(device)
 
@@ -110,11 +110,11 @@ class Trainer:
             x = img[None].float().div(255)
             x = torch.nn.functional.interpolate(x, scale_factor=min(1.0, self.cfg.style_size / max(x.shape[-2:])), mode="bilinear", antialias=True)
             x = x.to(self.device)
-            feats = self.vgg(x)
+            feats = self.vgg(x, self.cfg.LOSS_STYLE_LAYERS + STYLE_LAYERS)  # one pass for both (same VGG16 weights)
             for n in grams:
                 grams[n].append(L.gram(feats[n]))
             if self.cfg.arbitrary:
-                stats.append(self.model.style_encoder.statistics(x))
+                stats.append(style_statistics(feats))
         self.style_grams = {n: torch.cat(v) for n, v in grams.items()}  # (S,C,C)
         if not self.cfg.arbitrary:  # one style (or a domain): its mean Gram is the target
             self.style_grams = {n: v.mean(0, keepdim=True) for n, v in self.style_grams.items()}
@@ -171,7 +171,7 @@ class Trainer:
             with torch.no_grad():
                 phi_x = self.vgg(x, cfg.CONTENT_LAYERS)
             y = self.G(x, stats=stats)
-            phi_y = self.vgg(y)
+            phi_y = self.vgg(y, cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS)
             fake_logits = self.D(y)  # the plain module: D's weights are fixed here and get no gradient
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
         parts = {
