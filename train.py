@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from dataclasses import fields
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         trainer = Trainer(cfg, vgg_weights=args.vgg_weights, device=device, dtype=dtype)
         if args.resume and trainer.load_checkpoint() and trainer.rank == 0:
             print(f"resumed from step {trainer.step}")
-        folder = trainer.fit()
+        folder = trainer.fit(command=shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)]))
         if distributed:
             dist.barrier()
             dist.destroy_process_group()

@@ -6,6 +6,7 @@ Runs single-process or under `torchrun` (DDP; gloo on CPU, NCCL on CUDA); only r
 from __future__ import annotations
 
 import copy
+import time
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -98,6 +99,7 @@ class Trainer:
         if self.world > 1:
             self.G, self.Dp = DDP(self.model), DDP(self.D)
         self.step, self.history = 0, []
+        self.cpu_seconds = 0.0  # process CPU time spent in training steps, summed over resumes
 
     # ---- style targets, computed once --------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class Trainer:
         return {k: v.item() for k, v in parts.items()} | {"g": total.item()}
 
     def train_step(self) -> dict:
+        t0 = time.process_time()
         x, real, idx = self.sample_batch(self.step)
         stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
         self.D.requires_grad_(True)
@@ -195,6 +198,7 @@ class Trainer:
         g = self.g_step(x, stats, idx)
         self._update_ema()
         self.step += 1
+        self.cpu_seconds += time.process_time() - t0
         return d | g
 
     @torch.no_grad()
@@ -207,7 +211,7 @@ class Trainer:
 
     # ---- the loop, checkpoints, export -------------------------------------------------------------
 
-    def fit(self) -> Path | None:
+    def fit(self, command: str = "") -> Path | None:
         """Train to cfg.steps; Ctrl-C saves a checkpoint and returns. Returns the exported model folder."""
         cfg = self.cfg
         bar = tqdm(total=cfg.steps, initial=self.step, disable=self.rank != 0, dynamic_ncols=True, desc="train")
@@ -231,7 +235,7 @@ class Trainer:
         bar.close()
         self.save_checkpoint()
         self.save_samples()
-        return self.export()
+        return self.export(command)
 
     def _is_writer(self) -> bool:
         return self.rank == 0
@@ -240,7 +244,7 @@ class Trainer:
         return {
             "step": self.step, "model": self.model.state_dict(), "ema": self.ema.state_dict(), "D": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "history": self.history,
-            "train_config": self.cfg.to_dict(),
+            "train_config": self.cfg.to_dict(), "cpu_seconds": self.cpu_seconds,
         }
 
     def save_checkpoint(self) -> None:
@@ -265,7 +269,7 @@ class Trainer:
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        self.step, self.history = state["step"], state["history"]
+        self.step, self.history, self.cpu_seconds = state["step"], state["history"], state.get("cpu_seconds", 0.0)
         return True
 
     @torch.no_grad()
@@ -287,7 +291,7 @@ class Trainer:
         (self.out / "samples").mkdir(parents=True, exist_ok=True)
         tensor_to_pil(self.preview()).save(self.out / "samples" / f"step_{self.step:06d}.png")
 
-    def export(self) -> Path | None:
+    def export(self, command: str = "") -> Path | None:
         """Write the EMA model folder (config.json, model.safetensors, README.md) to out/model."""
         if not self._is_writer():
             return None
@@ -300,7 +304,11 @@ class Trainer:
             img = resize_max_side(tensor_to_pil(self.styles.images[i].float() / 255), 512)
             img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
         plot_losses(self.history, self.out / "loss_curve.png")
-        write_model_card(folder, self.ema.config, n_style_images=len(self.styles), skipped=len(self.content.skipped) + len(self.styles.skipped))
+        extra = (f"Trained for {self.step} steps, {self.cpu_seconds / 60:.1f} min of process CPU time "
+                 f"({os.cpu_count()} cores, {self.device.type}, {str(self.dtype).replace('torch.', '')}).\n")
+        if command:
+            extra += f"\nExact command:\n\n```bash\n{command}\n```\n"
+        write_model_card(folder, self.ema.config, n_style_images=len(self.styles), skipped=len(self.content.skipped) + len(self.styles.skipped), extra=extra)
         return folder
 
 

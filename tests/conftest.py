@@ -20,3 +20,6 @@ needs_shared = pytest.mark.skipif(not VGG_PATH.is_file(), reason=f"../shared wei
 # Local Hub-protocol HTTP server for real-HTTP Hub tests: fixtures `hub_server` (per test: patched
 # huggingface_hub endpoint, offline flag, cache and token) and `hub_server_process` (the shared server).
 from tests.hub_server import hub_server, hub_server_process  # noqa: E402,F401
+
+# The demo app served with tiny fixture models (session fixture `app_server`), for the app and browser tests.
+from tests.app_server import app_server  # noqa: E402,F401
