@@ -30,13 +30,13 @@ timed() { local t0=$SECONDS; "$@"; echo "$* :: $((SECONDS - t0)) s wall" | tee -
 mkdir -p runs models
 if [[ $STAGE == universal || $STAGE == all ]]; then
   timed $PY train.py --arbitrary --content-dir "$CONTENT" --style "$(universal_styles)" --out runs/universal \
-    --name "universal (any style)" --steps "$STEPS_U" --size "$SIZE" --batch 4 --lr 1e-3 --ckpt-every 25 --sample-every 100 --resume
+    --name "universal (any style)" --steps "$STEPS_U" --size "$SIZE" --batch 4 --lr 5e-4 --ckpt-every 25 --sample-every 100 --resume
   rm -rf models/universal && cp -r runs/universal/model models/universal
 fi
 
 preset() {  # name, style image or folder
   timed $PY train.py --init-from models/universal --content-dir "$CONTENT" --style "$2" --out "runs/$1" --name "$1" \
-    --steps "$STEPS_P" --size "$SIZE" --batch 4 --lr 1e-3 --ckpt-every 25 --sample-every 60 --resume
+    --steps "$STEPS_P" --size "$SIZE" --batch 4 --lr 5e-4 --ckpt-every 25 --sample-every 60 --resume
   rm -rf "models/$1" && cp -r "runs/$1/model" "models/$1"
 }
 
@@ -51,5 +51,5 @@ fi
 
 if [[ $STAGE == ablation ]]; then  # same budget as the universal model, no adversarial loss
   timed $PY train.py --arbitrary --adv-weight 0 --content-dir "$CONTENT" --style "$(universal_styles)" --out runs/universal_noadv \
-    --name "universal, no GAN (ablation)" --steps "$STEPS_U" --size "$SIZE" --batch 4 --lr 1e-3 --ckpt-every 25 --sample-every 100 --resume
+    --name "universal, no GAN (ablation)" --steps "$STEPS_U" --size "$SIZE" --batch 4 --lr 5e-4 --ckpt-every 25 --sample-every 100 --resume
 fi

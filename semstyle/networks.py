@@ -73,7 +73,11 @@ class ResBlock(nn.Module):
 
 
 class Generator(nn.Module):
-    """G(x, s): x (N,3,H,W) in [0,1], s (N or 1, style_dim) -> (N,3,H,W) in [0,1]."""
+    """G(x, s): x (N,3,H,W) in [0,1], s (N or 1, style_dim) -> (N,3,H,W) in [0,1].
+
+    Encoder (stride-2 convs) -> residual blocks at 1/2**k resolution -> decoder (nearest-upsample + conv),
+    every norm modulated by s; the output is added to the input photo in logit space.
+    """
 
     def __init__(self, config: GeneratorConfig):
         super().__init__()
@@ -84,6 +88,8 @@ class Generator(nn.Module):
         self.res = nn.ModuleList(ResBlock(c[-1], d) for _ in range(config.n_res))
         self.up = nn.ModuleList(ConvNormAct(b, a, d, upsample=True) for a, b in reversed(list(zip(c, c[1:]))))
         self.tail = conv3x3(c[0], 3)
+        nn.init.zeros_(self.tail[1].weight)  # with the skip below, G starts as the identity: content kept from step 0
+        nn.init.zeros_(self.tail[1].bias)
 
     def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
         n, _, h, w = x.shape
@@ -101,7 +107,8 @@ class Generator(nn.Module):
             y = layer(y, s)
         for layer in self.up:
             y = layer(y, s)
-        y = torch.sigmoid(self.tail(y).float())
+        # global skip in logit space: G predicts how to change the photo, so it never has to learn to redraw it
+        y = torch.sigmoid(self.tail(y).float() + torch.logit(x.float().clamp(0.01, 0.99)))
         return y[:, :, :h, :w]
 
     def norms(self) -> list[Norm]:
