@@ -124,6 +124,17 @@ def style_statistics(feats: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.cat(parts, dim=1)
 
 
+class LogNorm(nn.Module):
+    """(N,D) non-negative statistics -> LayerNorm(log1p(stats))."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, stats: torch.Tensor) -> torch.Tensor:
+        return self.norm(torch.log1p(stats))
+
+
 class StyleEncoder(nn.Module):
     """E(style) -> s: frozen VGG16 up to relu4_1, channel means and stds, then an MLP.
 
@@ -135,7 +146,8 @@ class StyleEncoder(nn.Module):
         super().__init__()
         self.vgg = VGG16Features(STYLE_LAYERS)
         stat_dim = 2 * (64 + 128 + 256 + 512)
-        self.mlp = nn.Sequential(nn.Linear(stat_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, style_dim))
+        # raw VGG statistics range over ~10^3 (relu1 vs relu4); log1p + LayerNorm keep the code O(1)
+        self.mlp = nn.Sequential(LogNorm(stat_dim), nn.Linear(stat_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, style_dim))
 
     def statistics(self, style: torch.Tensor) -> torch.Tensor:
         """(N,3,H,W) -> (N, 1920): per-layer channel means and stds of VGG features."""
@@ -144,7 +156,7 @@ class StyleEncoder(nn.Module):
     def forward(self, style: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
             stats = self.statistics(style)
-        return self.mlp(stats.to(self.mlp[0].weight.dtype))
+        return self.mlp(stats.to(self.mlp[1].weight.dtype))
 
 
 class PatchDiscriminator(nn.Module):

@@ -166,13 +166,13 @@ class Trainer:
         self.opt_d.step()
         return {"d": loss.item()}
 
-    def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:
-        """Train G with D fixed: adversarial + content E‖Φ(x) − Φ(G(x))‖² + style + TV."""
+    def generator_losses(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], G=None) -> dict[str, torch.Tensor]:
+        """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV; and their weighted sum."""
         cfg = self.cfg
         with autocast(self.device, self.dtype):
             with torch.no_grad():
                 phi_x = self.vgg(x, cfg.CONTENT_LAYERS)
-            y = self.G(x, stats=stats)
+            y = (G or self.G)(x, stats=stats)
             phi_y = self.vgg(y, cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS)
             fake_logits = self.D(y)  # the plain module: D's weights are fixed here and get no gradient
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
@@ -182,11 +182,16 @@ class Trainer:
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
         }
-        total = cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"] + cfg.tv_weight * parts["tv"]
+        parts["g"] = cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"] + cfg.tv_weight * parts["tv"]
+        return parts
+
+    def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:
+        """Train G with D fixed."""
+        parts = self.generator_losses(x, stats, idx)
         self.opt_g.zero_grad(set_to_none=True)
-        total.backward()
+        parts["g"].backward()
         self.opt_g.step()
-        return {k: v.item() for k, v in parts.items()} | {"g": total.item()}
+        return {k: v.item() for k, v in parts.items()}
 
     def train_step(self) -> dict:
         t0 = time.process_time()
