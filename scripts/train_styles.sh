@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 PY=${PY:-python}
 SIZE=${SIZE:-128}
-STEPS_U=${STEPS_U:-600}      # universal model
-STEPS_P=${STEPS_P:-120}      # each preset, fine-tuned from the universal model
+STEPS_U=${STEPS_U:-300}      # universal model
+STEPS_P=${STEPS_P:-60}      # each preset, fine-tuned from the universal model
 STAGE=${STAGE:-all}
 export SEMSTYLE_VGG_WEIGHTS=${SEMSTYLE_VGG_WEIGHTS:-$SHARED/weights/vgg16_imagenet_features.safetensors}
 CONTENT=$SHARED/data/content/train   # never the eval photos
