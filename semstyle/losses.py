@@ -26,13 +26,17 @@ def content_loss(phi_x: Features, phi_y: Features, layers: tuple[str, ...]) -> t
     return sum(F.mse_loss(phi_y[n].float(), phi_x[n].float()) / phi_x[n].float().pow(2).mean().clamp_min(1e-8) for n in layers)
 
 
-def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
-    """Σ_layers ‖G(Φ(y)) − G_t‖² / ‖G_t‖² (means). Relative, because raw Gram magnitudes differ by ~10⁴ between
-    relu1_2 and relu4_3. Targets are (N or 1, C, C) and broadcast over the batch."""
+def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...],
+              scale: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+    """Σ_layers ‖G(Φ(y)) − G_t‖² / s (means). Relative, because raw Gram magnitudes differ by ~10⁴ between
+    relu1_2 and relu4_3: s is `scale[layer]` when given (one constant per layer, e.g. the mean ‖G_t‖² of a style
+    collection, so a nearly flat painting cannot blow the loss up), else each target's own ‖G_t‖².
+    Targets are (N or 1, C, C) and broadcast over the batch."""
     total = 0.0
     for n in layers:
         g, t = gram(phi_y[n]), target_grams[n].float()
-        total = total + ((g - t) ** 2).flatten(1).mean(1).div(t.pow(2).flatten(1).mean(1).clamp_min(1e-12)).mean()
+        s = scale[n] if scale is not None else t.pow(2).flatten(1).mean(1).clamp_min(1e-12)
+        total = total + ((g - t) ** 2).flatten(1).mean(1).div(s).mean()
     return total
 
 

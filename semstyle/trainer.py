@@ -118,6 +118,7 @@ class Trainer:
             if self.cfg.arbitrary:
                 stats.append(style_statistics(feats))
         self.style_grams = {n: torch.cat(v) for n, v in grams.items()}  # (S,C,C)
+        self.gram_scale = {n: v.pow(2).mean() for n, v in self.style_grams.items()}  # one constant per layer
         if not self.cfg.arbitrary:  # one style (or a domain): its mean Gram is the target
             self.style_grams = {n: v.mean(0, keepdim=True) for n, v in self.style_grams.items()}
         self.style_stats = torch.cat(stats) if stats else None
@@ -178,7 +179,7 @@ class Trainer:
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
         parts = {
             "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS),
-            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS),
+            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS, scale=self.gram_scale),
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
         }

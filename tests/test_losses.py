@@ -30,6 +30,8 @@ def test_gram_loss_is_relative_and_zero_at_target():
     assert L.gram_loss(f, t, ("x",)) == 0
     doubled = {"x": 2 * t["x"]}  # ‖g − 2g‖² / ‖2g‖² = 1/4
     assert torch.isclose(L.gram_loss(f, doubled, ("x",)), torch.tensor(0.25))
+    scale = {"x": torch.tensor(2.0)}  # a fixed per-layer constant instead: ‖g − 2g‖² / 2
+    assert torch.isclose(L.gram_loss(f, doubled, ("x",), scale=scale), t["x"].pow(2).mean() / 2)
 
 
 def test_mean_std_loss():
