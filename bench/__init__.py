@@ -1,0 +1,1 @@
+"""semstyle benchmark and evaluation suite: `python -m bench --help`. Not part of the package."""

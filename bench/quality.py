@@ -1,0 +1,109 @@
+"""Quality run: every method on every content×style pair, scored by `bench.metrics`.
+
+Rows are plain dicts (one per method×pair, one per method×style for the Fréchet distance) so
+they go straight to CSV. Outputs are kept only as small thumbnails for grid.png.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from semstyle.images import tensor_to_pil
+from semstyle.vgg import VGG16Features
+
+from bench import metrics
+from bench.data import spread
+from bench.efficientnet import EfficientNetLite0, class_probabilities
+from bench.methods import Method
+
+THUMB = 160  # grid.png cell side
+
+
+@dataclass
+class QualityResult:
+    rows: list[dict] = field(default_factory=list)  # per method × pair
+    frechet: list[dict] = field(default_factory=list)  # per method × style
+    thumbs: dict[tuple[str, str, str], Image.Image] = field(default_factory=dict)  # (content, style, method) -> image
+
+
+def thumbnail(x: torch.Tensor) -> Image.Image:
+    img = tensor_to_pil(x.cpu())
+    img.thumbnail((THUMB, THUMB))
+    return img
+
+
+def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: dict[str, torch.Tensor],
+             vgg: VGG16Features, effnet: EfficientNetLite0, device: str = "cpu") -> QualityResult:
+    """Run each method on each applicable (content, style) pair and score it. Failures are reported and skipped."""
+    res = QualityResult()
+    with torch.inference_mode():
+        phi_c = {k: vgg(x.to(device), layers=metrics.ALL_LAYERS) for k, x in contents.items()}
+        probs_c = {k: class_probabilities(effnet, x.to(device)) for k, x in contents.items()}
+        phi_s = {k: vgg(s.to(device), layers=metrics.ALL_LAYERS) for k, s in styles.items()}
+        style_stats = {k: metrics.gaussian_stats(metrics.patch_vectors(f[metrics.FRECHET_LAYER]).cpu()) for k, f in phi_s.items()}
+    for c in contents:
+        res.thumbs[(c, "", "content")] = thumbnail(contents[c])
+    for s in styles:
+        res.thumbs[("", s, "style")] = thumbnail(styles[s])
+
+    for m in methods:
+        patches: dict[str, list[torch.Tensor]] = {}
+        pairs = [(c, s) for s in styles if m.style_name in (None, s) for c in contents]
+        for c, s in spread(pairs, m.max_pairs):
+            content, style = contents[c], styles[s]
+            try:
+                t0 = time.perf_counter()
+                y = m.run(content.to(device), style.to(device)).float()
+                seconds = time.perf_counter() - t0
+                if y.shape[-2:] != content.shape[-2:]:  # score at the content's size
+                    y = F.interpolate(y, size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
+                y = y.clamp(0, 1)
+                with torch.inference_mode():
+                    phi_y = vgg(y, layers=metrics.ALL_LAYERS)
+                    p_y = class_probabilities(effnet, y)
+            except Exception as e:  # one bad pair must not end the run
+                print(f"skipping {m.name} on {c} × {s}: {type(e).__name__}: {e}", file=sys.stderr)
+                continue
+            res.rows.append({
+                "method": m.name, "content": c, "style": s, "seconds": seconds,
+                "content_mse_relu4_3": float(metrics.content_distance(phi_c[c], phi_y)[0]),
+                "vgg_perceptual_uncalibrated": float(metrics.perceptual_distance(phi_c[c], phi_y)[0]),
+                "style_gram": float(metrics.gram_distance(phi_y, phi_s[s])[0]),
+                "style_mean_std": float(metrics.mean_std_distance(phi_y, phi_s[s])[0]),
+                "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
+                "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),
+            })
+            patches.setdefault(s, []).append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]).cpu())
+            res.thumbs[(c, s, m.name)] = thumbnail(y)
+        for s, vecs in patches.items():
+            x = torch.cat(vecs)
+            if x.shape[0] < 2:
+                print(f"no patch Fréchet distance for {m.name} × {s}: fewer than 2 relu4_3 positions; use a larger --size", file=sys.stderr)
+                continue
+            mu, cov = metrics.gaussian_stats(x)
+            res.frechet.append({"method": m.name, "style": s, "n_output_patches": x.shape[0],
+                                "n_style_patches": int(phi_s[s][metrics.FRECHET_LAYER][0, 0].numel()),
+                                "patch_frechet_relu4_3": metrics.frechet_distance(mu, cov, *style_stats[s])})
+    return res
+
+
+SUMMARY_COLUMNS = ("content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_gram", "style_mean_std",
+                   "top1_agree", "kept_class_prob", "seconds")
+
+
+def summarise(res: QualityResult) -> list[dict]:
+    """One row per method: means over its pairs, and the mean patch Fréchet distance over its styles."""
+    out = []
+    for name in dict.fromkeys(r["method"] for r in res.rows):
+        rows = [r for r in res.rows if r["method"] == name]
+        fd = [r["patch_frechet_relu4_3"] for r in res.frechet if r["method"] == name]
+        row = {"method": name, "pairs": len(rows)}
+        row.update({k: sum(r[k] for r in rows) / len(rows) for k in SUMMARY_COLUMNS})
+        row["patch_frechet_relu4_3"] = sum(fd) / len(fd) if fd else float("nan")
+        out.append(row)
+    return out

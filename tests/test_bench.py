@@ -1,0 +1,191 @@
+"""The bench: baselines' shapes and properties, helpers, bad-input handling, and the --smoke CLI run."""
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from bench import speed
+from bench.adain import AdaINNet, adain, mirrored_decoder
+from bench.cli import main
+from bench.data import crop_to_multiple, find_style, load_set, spread
+from bench.gatys import GatysConfig, gatys
+from bench.johnson import TransformerNet
+from semstyle.losses import mean_std
+from semstyle.vgg import VGG16Features
+from tests.conftest import SHARED, VGG_PATH, needs_shared
+
+# ---- baselines ---------------------------------------------------------------------------------
+
+
+def test_johnson_has_about_1_7m_parameters_and_keeps_size():
+    net = TransformerNet().eval()
+    assert sum(p.numel() for p in net.parameters()) == pytest.approx(1.7e6, rel=0.02)
+    with torch.inference_mode():
+        y = net(torch.rand(1, 3, 36, 52))
+    assert y.shape == (1, 3, 36, 52) and 0 <= y.min() and y.max() <= 1
+
+
+def test_adain_matches_style_statistics():
+    g = torch.Generator().manual_seed(0)
+    content, style = torch.randn(2, 5, 7, 9, generator=g), torch.randn(1, 5, 4, 6, generator=g) * 3 + 2
+    out = adain(content, style)
+    assert out.shape == content.shape
+    (mo, so), (ms, ss) = mean_std(out), mean_std(style)
+    assert torch.allclose(mo, ms.expand_as(mo), atol=1e-4) and torch.allclose(so, ss.expand_as(so), atol=1e-3)
+
+
+def test_adain_alpha_zero_and_self_style_are_identity():
+    x = torch.randn(1, 4, 6, 6, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(adain(x, torch.randn(1, 4, 3, 3), alpha=0.0), x)
+    assert torch.allclose(adain(x, x), x, atol=1e-3)
+
+
+def test_adain_cached_code_equals_features():
+    x, s = torch.randn(1, 4, 6, 6), torch.randn(1, 4, 5, 5)
+    assert torch.allclose(adain(x, s), adain(x, mean_std(s)))
+
+
+def test_adain_net_keeps_size_and_mirrors_the_encoder():
+    net = AdaINNet(VGG16Features(("relu4_1",))).eval()
+    x, s = torch.rand(1, 3, 40, 24), torch.rand(1, 3, 32, 32)
+    with torch.inference_mode():
+        y = net(x, s)
+        assert torch.allclose(y, net(x, code=net.encode_style(s)), atol=1e-5)
+    assert y.shape == x.shape
+    assert sum(p.numel() for p in mirrored_decoder().parameters()) == pytest.approx(sum(p.numel() for p in net.encoder.parameters()), rel=0.01)
+    with pytest.raises(ValueError, match="style"):
+        net(x)
+
+
+@pytest.fixture(scope="module")
+def random_vgg():
+    return VGG16Features(("relu1_2", "relu2_2", "relu3_3", "relu4_3"))
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_gatys_runs_exactly_the_configured_steps(optimizer, random_vgg):
+    vgg = random_vgg
+    calls = []
+    forward = vgg.forward
+    vgg.forward = lambda *a, **k: calls.append(1) or forward(*a, **k)
+    content = torch.rand(3, 24, 16).unsqueeze(0).permute(0, 1, 3, 2)  # non-contiguous, like pil_to_tensor's
+    y = gatys(vgg, content, torch.rand(1, 3, 16, 16), GatysConfig(steps=3, optimizer=optimizer))
+    assert y.shape == content.shape and 0 <= y.min() and y.max() <= 1
+    assert len(calls) == 3 + 2  # + content and style targets
+    assert not torch.equal(y, content)
+    del vgg.forward  # back to the class's method for the next test
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+
+def test_spread_and_crop():
+    assert spread(list(range(10)), 3) == [0, 4, 9]
+    assert spread([1, 2], 0) == [1, 2] and spread([1, 2, 3], 1) == [1]
+    assert crop_to_multiple(torch.zeros(1, 3, 37, 50)).shape[-2:] == (32, 48)
+    assert find_style([Path("a/Starry_Night.jpg")], "starry night") == Path("a/Starry_Night.jpg")
+
+
+def test_unreadable_image_is_reported_and_skipped(tmp_path, capsys):
+    from PIL import Image
+
+    Image.new("RGB", (30, 20), (255, 0, 0)).save(tmp_path / "good.png")
+    (tmp_path / "bad.jpg").write_bytes(b"not a jpeg")
+    loaded = load_set([tmp_path / "bad.jpg", tmp_path / "good.png"], max_side=64)
+    assert list(loaded) == ["good"] and loaded["good"].shape == (1, 3, 16, 24)
+    assert "bad.jpg" in capsys.readouterr().err
+
+
+def test_loglog_slope_and_ratios():
+    pixels = [256**2, 512**2, 1024**2]
+    assert speed.loglog_slope(pixels, [3 * p**1.5 for p in pixels]) == pytest.approx(1.5)
+    assert math.isnan(speed.loglog_slope([1], [1]))
+    rows = [{"method": m, "dtype": "fp32", "size": 8, "status": "ok", "median_ms": ms}
+            for m, ms in (("johnson (untrained)", 2.0), ("adain (untrained, cached style)", 4.0), ("x", 8.0))]
+    speed.add_ratios(rows)
+    assert (rows[2]["x_johnson"], rows[2]["x_adain"]) == (4.0, 2.0)
+
+
+# ---- bad input: one line on stderr, exit code 2 ------------------------------------------------
+
+
+def inputs(tmp_path: Path) -> list[str]:
+    """Arguments whose files and folders exist (the files are not valid; the checks fail before reading them)."""
+    for name in ("vgg.safetensors", "effnet.safetensors"):
+        (tmp_path / name).write_bytes(b"x")
+    for name in ("content", "styles"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    return ["--smoke", "--vgg-weights", str(tmp_path / "vgg.safetensors"), "--effnet-weights", str(tmp_path / "effnet.safetensors"),
+            "--content", str(tmp_path / "content"), "--styles", str(tmp_path / "styles"), "--out", str(tmp_path / "out"), "--models"]
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("bench: error: "), err
+    return err[0]
+
+
+def test_missing_weights_exit_2(tmp_path, capsys):
+    assert main([*inputs(tmp_path)[:1], "--vgg-weights", str(tmp_path / "nope.safetensors"), "--out", str(tmp_path / "out")]) == 2
+    assert "--vgg-weights" in one_error_line(capsys)
+
+
+def test_missing_data_folder_exit_2(tmp_path, capsys):
+    assert main([*inputs(tmp_path), "--content", str(tmp_path / "missing")]) == 2
+    assert "--content" in one_error_line(capsys)
+
+
+def test_model_folder_that_does_not_load_exit_2(tmp_path, capsys):
+    bad = tmp_path / "broken_model"
+    bad.mkdir()
+    (bad / "config.json").write_text("{not json")
+    assert main([*inputs(tmp_path), str(bad)]) == 2
+    assert "broken_model" in one_error_line(capsys)
+
+
+def test_models_glob_matching_nothing_exit_2(tmp_path, capsys):
+    assert main([*inputs(tmp_path), str(tmp_path / "models" / "*")]) == 2
+    assert "no model folders match" in one_error_line(capsys)
+
+
+# ---- the smoke run (what CI runs) --------------------------------------------------------------
+
+
+def tiny_models(tmp_path: Path) -> list[Path]:
+    from semstyle.config import GeneratorConfig, ModelConfig
+    from semstyle.modeling import StyleModel
+
+    gen = GeneratorConfig(channels=(4, 8), n_res=1, style_dim=4)
+    out = []
+    for name, cfg in (("tiny_preset", ModelConfig(kind="per_style", generator=gen, style_name="starry_night")),
+                      ("tiny_universal", ModelConfig(kind="arbitrary", generator=gen, style_size=32))):
+        out.append(StyleModel(cfg).save_folder(tmp_path / name))
+    return out
+
+
+@needs_shared
+def test_smoke_run(tmp_path, capsys):
+    out = tmp_path / "results"
+    models = tiny_models(tmp_path)
+    data = SHARED / "data"
+    threads = torch.get_num_threads()  # the smoke preset sets 1 thread; give the test session its own back after
+    try:
+        code = main(["--smoke", "--out", str(out), "--vgg-weights", str(VGG_PATH),
+                     "--effnet-weights", str(SHARED / "weights" / "efficientnet_lite0_imagenet.safetensors"),
+                     "--content", str(data / "content" / "eval"), "--styles", str(data / "styles"), "--models", *map(str, models)])
+    finally:
+        torch.set_num_threads(threads)
+    printed = capsys.readouterr()
+    assert code == 0, printed.err[-2000:]
+    for name in ("quality.csv", "quality_summary.csv", "frechet.csv", "speed.csv", "speed_summary.csv",
+                 "speed.png", "quality.png", "grid.png", "results.md"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert "| method |" in printed.out and "untrained" in printed.out
+    quality = (out / "quality_summary.csv").read_text()
+    for method in ("identity", "gatys", "semstyle:tiny_preset", "semstyle:tiny_universal"):
+        assert method in quality
+    timed = (out / "speed.csv").read_text()
+    for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",
+                    "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (cached style)", "gatys (2 lbfgs steps)"):
+        assert variant in timed
