@@ -56,8 +56,8 @@ class ConvNormAct(nn.Module):
         self.norm = Norm(c_out, style_dim)
 
     def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        if self.upsample:  # resize-conv instead of transposed conv: no checkerboard
-            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        if self.upsample:  # resize-conv (bilinear: nearest left 8-px blocks after short training), no checkerboard
+            x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
         x = self.norm(self.conv(x), s)
         return F.relu(x) if self.act else x
 
