@@ -9,7 +9,7 @@ SHARED=${SHARED:-../shared}
 PY=${PY:-python}
 SIZE=${SIZE:-128}
 STEPS_U=${STEPS_U:-300}      # universal model
-STEPS_P=${STEPS_P:-60}      # each preset, fine-tuned from the universal model
+STEPS_P=${STEPS_P:-80}       # each preset, fine-tuned from the universal model
 STAGE=${STAGE:-all}
 export SEMSTYLE_VGG_WEIGHTS=${SEMSTYLE_VGG_WEIGHTS:-$SHARED/weights/vgg16_imagenet_features.safetensors}
 CONTENT=$SHARED/data/content/train   # never the eval photos
@@ -34,22 +34,24 @@ if [[ $STAGE == universal || $STAGE == all ]]; then
   rm -rf models/universal && cp -r runs/universal/model models/universal
 fi
 
-preset() {  # name, style image or folder
-  timed $PY train.py --init-from models/universal --content-dir "$CONTENT" --style "$2" --out "runs/$1" --name "$1" \
-    --steps "$STEPS_P" --size "$SIZE" --batch 4 --lr 5e-4 --ckpt-every 25 --sample-every 60 --resume
-  rm -rf "models/$1" && cp -r "runs/$1/model" "models/$1"
+preset() {  # name, style image or folder, extra train.py flags...
+  local name=$1 style=$2
+  shift 2
+  timed $PY train.py --init-from models/universal --content-dir "$CONTENT" --style "$style" --out "runs/$name" --name "$name" \
+    --steps "$STEPS_P" --size "$SIZE" --batch 4 --lr 1e-3 --ckpt-every 25 --sample-every 40 --resume "$@"
 }
+ship() { rm -rf "models/$1" && cp -r "runs/$1/model" "models/$1"; }
 
 if [[ $STAGE == presets || $STAGE == all ]]; then
   for s in starry_night the_scream shipwreck woman_with_hat_matisse mondrian; do
-    preset "$s" "$SHARED/data/styles/$s.jpg"
+    preset "$s" "$SHARED/data/styles/$s.jpg" && ship "$s"
   done
-  preset public_domain_collection "$SHARED/data/styles_public_domain"   # a domain: D learns the collection
-  preset great_wave "$SHARED/data/styles_public_domain/artic_24645.jpg"  # Hokusai, public domain
-  preset the_bedroom "$SHARED/data/styles_public_domain/artic_28560.jpg"  # van Gogh, public domain
+  preset public_domain_collection "$SHARED/data/styles_public_domain" && ship public_domain_collection  # a domain: D learns the collection
+  preset great_wave "$SHARED/data/styles_public_domain/artic_24645.jpg" && ship great_wave     # Hokusai, public domain
+  preset the_bedroom "$SHARED/data/styles_public_domain/artic_28560.jpg" && ship the_bedroom   # van Gogh, public domain
 fi
 
-if [[ $STAGE == ablation ]]; then  # same budget as the universal model, no adversarial loss
-  timed $PY train.py --arbitrary --adv-weight 0 --content-dir "$CONTENT" --style "$(universal_styles)" --out runs/universal_noadv \
-    --name "universal, no GAN (ablation)" --steps "$STEPS_U" --size "$SIZE" --batch 4 --lr 5e-4 --ckpt-every 25 --sample-every 100 --resume
+if [[ $STAGE == ablation || $STAGE == all ]]; then  # the same preset budget without the adversarial loss (not shipped)
+  preset starry_night_noadv "$SHARED/data/styles/starry_night.jpg" --adv-weight 0
+  preset public_domain_collection_noadv "$SHARED/data/styles_public_domain" --adv-weight 0
 fi
