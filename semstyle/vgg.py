@@ -78,9 +78,7 @@ class VGG16Features(nn.Module):
         out = {}
         for i, layer in enumerate(self.features):
             h = layer(h)
-            if i in by_index:
-                # in-place ReLU of the next conv would not touch this tensor, but clone-free is safe only
-                # because Conv2d allocates a new output; ReLU(inplace) acts on conv outputs, not on stored maps.
+            if i in by_index:  # safe to keep without a copy: the next layer (conv or pool) allocates a new tensor
                 out[by_index[i]] = h
             if i == stop:
                 break
