@@ -1,0 +1,55 @@
+"""Picture grids for the README and for looking at: contents x presets, and the universal model x styles.
+
+python scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs/
+Rows are contents; columns the content, then each per-style model (grid_presets.png), or each style image
+through the universal model (grid_universal.png, with the style images as a header row).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from semstyle import StylePipeline
+from semstyle.images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
+
+
+def cell(img, side: int) -> torch.Tensor:
+    """PIL -> (3, side, side), centre-cropped square."""
+    x = pil_to_tensor(img).unsqueeze(0)
+    s = side / min(x.shape[-2:])
+    x = F.interpolate(x, scale_factor=s, mode="bilinear", antialias=True, align_corners=False)
+    h, w = x.shape[-2:]
+    return x[0, :, (h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--contents", nargs="+", required=True)
+    p.add_argument("--styles", nargs="*", default=[], help="style images for the universal model")
+    p.add_argument("--models", default="models", help="folder of model folders")
+    p.add_argument("--side", type=int, default=192)
+    p.add_argument("--out", default="docs")
+    args = p.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    contents = [resize_max_side(load_image(c), 2 * args.side) for c in args.contents]
+    folders = sorted(f for f in Path(args.models).iterdir() if (f / "config.json").is_file())
+    pipes = {f.name: StylePipeline.from_pretrained(f, device="cpu") for f in folders}
+    presets = [n for n, pipe in pipes.items() if not pipe.is_arbitrary]
+    rows = [torch.cat([cell(c, args.side)] + [cell(pipes[n](c), args.side) for n in presets], dim=2) for c in contents]
+    tensor_to_pil(torch.cat(rows, dim=1)).save(out / "grid_presets.png")
+    print("columns:", ["content", *presets])
+    universal = next((pipe for pipe in pipes.values() if pipe.is_arbitrary), None)
+    if universal is not None and args.styles:
+        styles = [load_image(s) for s in args.styles]
+        header = torch.cat([torch.ones(3, args.side, args.side)] + [cell(s, args.side) for s in styles], dim=2)
+        rows = [torch.cat([cell(c, args.side)] + [cell(universal(c, style=s), args.side) for s in styles], dim=2) for c in contents]
+        tensor_to_pil(torch.cat([header, *rows], dim=1)).save(out / "grid_universal.png")
+        print("universal columns:", ["content", *args.styles])
+
+
+if __name__ == "__main__":
+    main()
