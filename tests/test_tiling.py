@@ -76,19 +76,23 @@ def test_tiled_matches_single_pass_where_both_fit(pipe):
 
 
 def test_no_seams_with_downscaled_statistics(pipe):
+    """At every tile border the tiled output's gradient matches the single pass's (content edges are in both);
+    a real seam, from tiles stylised independently, breaks that by more than 10x the allowed deviation."""
     x = photo_like(296, 424, seed=1)
     code = pipe.encode_style(None)
     tiled = stylize_tiled(pipe, x, code, tile=160, overlap=64, stats_side=200)  # the whole image at ~half size
+    full = pipe.stylize(x, code=code)
     m = pipe.config.generator.multiple
-    for grad, spans, length in ((column_gradient(tiled), tile_spans(424, 160, 64, m), 424),
-                                (row_gradient(tiled), tile_spans(296, 160, 64, m), 296)):
-        at_edges = grad[edges_of(spans, length)]
-        assert at_edges.max() < 1.5 * grad.median(), (at_edges, grad.median())
+    for gradient, length in ((column_gradient, 424), (row_gradient, 296)):
+        ref = gradient(full)
+        at = edges_of(tile_spans(length, 160, 64, m), length)
+        deviation = (gradient(tiled)[at] - ref[at]).abs()
+        assert deviation.max() < 0.6 * ref.median(), (deviation, ref.median())
 
     # The metric does see a seam: tiles stylised independently, each with its own statistics, abut visibly.
     naive = torch.cat([pipe.stylize(x[..., :, :212], code=code), pipe.stylize(x[..., :, 212:], code=code)], dim=-1)
-    grad = column_gradient(naive)
-    assert grad[211] > 1.5 * grad.median()
+    ref = column_gradient(full)
+    assert (column_gradient(naive)[211] - ref[211]).abs() > 6 * ref.median()
 
 
 def test_single_tile_is_the_plain_pass(pipe):
