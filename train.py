@@ -33,6 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--size", type=int, default=d["size"], help="training crop side in pixels")
     p.add_argument("--batch", type=int, default=d["batch"], help="images per step (per process under torchrun)")
     p.add_argument("--lr", type=float, default=d["lr"], help="Adam learning rate for G and D")
+    p.add_argument("--max-minutes", type=float, default=d["max_minutes"], help="stop after this much wall time (checkpoint + export, as at the last step); 0 = no limit")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly where it stopped")
     p.add_argument("--push-to-hub", metavar="REPO", default=None, help="upload the trained model folder to this Hub repo (user/name)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto = cuda if available, else cpu")
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         validate(args)
         distributed = "RANK" in os.environ and int(os.environ.get("WORLD_SIZE", "1")) > 1
         device = resolve_device(args.device)
+        torch.backends.cudnn.benchmark = device.type == "cuda"  # fixed training sizes: let cuDNN pick the fastest kernels
         if distributed:
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
             if device.type == "cuda":
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             size=args.size, batch=args.batch, lr=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
             adv_weight=args.adv_weight, tv_weight=args.tv_weight, r1_weight=args.r1_weight, init_from=args.init_from,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,
-            ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, generator=args.generator,
+            ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, max_minutes=args.max_minutes, generator=args.generator,
         )
         trainer = Trainer(cfg, vgg_weights=args.vgg_weights, device=device, dtype=dtype)
         if args.resume and trainer.load_checkpoint() and trainer.rank == 0:

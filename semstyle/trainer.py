@@ -53,6 +53,7 @@ class TrainConfig:
     sample_every: int = 200
     ckpt_every: int = 100
     fp16: bool = True  # export weights as fp16
+    max_minutes: float = 0.0  # stop (checkpoint + export) after this much wall time in this process; 0 = no limit
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
 
     CONTENT_LAYERS = ("relu4_3",)
@@ -221,8 +222,9 @@ class Trainer:
         """Train to cfg.steps; Ctrl-C saves a checkpoint and returns. Returns the exported model folder."""
         cfg = self.cfg
         bar = tqdm(total=cfg.steps, initial=self.step, disable=self.rank != 0, dynamic_ncols=True, desc="train")
+        deadline = time.monotonic() + cfg.max_minutes * 60 if cfg.max_minutes > 0 else float("inf")
         try:
-            while self.step < cfg.steps:
+            while self.step < cfg.steps and not self._out_of_time(deadline):
                 logs = self.train_step()
                 bar.update(1)
                 if self.step % cfg.log_every == 0 or self.step == cfg.steps:
@@ -242,6 +244,15 @@ class Trainer:
         self.save_checkpoint()
         self.save_samples()
         return self.export(command)
+
+    def _out_of_time(self, deadline: float) -> bool:
+        """Past the --max-minutes deadline; under DDP rank 0 decides, so every rank stops at the same step."""
+        if deadline == float("inf"):
+            return False
+        late = torch.tensor(float(time.monotonic() > deadline), device=self.device)
+        if self.world > 1:
+            dist.broadcast(late, src=0)
+        return bool(late)
 
     def _is_writer(self) -> bool:
         return self.rank == 0
@@ -310,7 +321,8 @@ class Trainer:
             img = resize_max_side(tensor_to_pil(self.styles.images[i].float() / 255), 512)
             img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
         plot_losses(self.history, self.out / "loss_curve.png")
-        extra = (f"Trained for {self.step} steps, {self.cpu_seconds / 60:.1f} min of process CPU time "
+        stopped = f" (stopped by --max-minutes; `--steps {self.step}` reproduces it)" if self.step < self.cfg.steps else ""
+        extra = (f"Trained for {self.step} steps{stopped}, {self.cpu_seconds / 60:.1f} min of process CPU time "
                  f"({os.cpu_count()} cores, {self.device.type}, {str(self.dtype).replace('torch.', '')}).\n")
         if command:
             extra += f"\nExact command:\n\n```bash\n{command}\n```\n"

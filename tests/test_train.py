@@ -1,4 +1,5 @@
 """Training: a smoke run, exact resume, 2-process gloo DDP, and one-line CLI errors."""
+import dataclasses
 import os
 import subprocess
 import sys
@@ -75,6 +76,20 @@ def test_ctrl_c_saves_a_checkpoint(data, tmp_path, monkeypatch):
 
     monkeypatch.setattr(t, "train_step", step_then_interrupt)
     assert t.fit() is None
+    again = _trainer(data, tmp_path, steps=50)
+    assert again.load_checkpoint() and again.step == 2
+
+
+def test_max_minutes_stops_checkpoints_and_exports(data, tmp_path, monkeypatch):
+    import semstyle.trainer as trainer_mod
+
+    clock = iter(range(0, 10_000, 30))  # every reading of the clock is 30 s later: the 1-minute budget ends after 2 steps
+    monkeypatch.setattr(trainer_mod.time, "monotonic", lambda: next(clock))
+    t = _trainer(data, tmp_path, steps=50)
+    t.cfg = dataclasses.replace(t.cfg, max_minutes=1.0)
+    folder = t.fit()
+    assert t.step == 2 and folder is not None and StyleModel.from_pretrained(folder) is not None
+    assert "Trained for 2 steps (stopped by --max-minutes; `--steps 2` reproduces it)" in (folder / "README.md").read_text()
     again = _trainer(data, tmp_path, steps=50)
     assert again.load_checkpoint() and again.step == 2
 
