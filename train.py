@@ -20,7 +20,9 @@ from semstyle.device import resolve_device
 from semstyle.trainer import TrainConfig, Trainer
 
 MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discriminator have nothing to see
-PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+# No fp16: without a grad scaler the small feature-loss gradients underflow and G trains on the GAN term alone
+# (seen on an H200: the output saturated to black within 300 steps). bf16 has fp32's range.
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
     p.add_argument("--tv-weight", type=float, default=d["tv_weight"], help="weight of the total-variation loss")
     p.add_argument("--r1-weight", type=float, default=d["r1_weight"], help="R1 penalty weight for D")
-    p.add_argument("--precision", default=d["precision"], choices=["auto", *PRECISIONS], help="autocast dtype; auto = bf16/fp16 where the hardware runs it natively, else fp32")
+    p.add_argument("--precision", default=d["precision"], choices=["auto", *PRECISIONS], help="autocast dtype; auto = bf16 where the hardware runs it natively (CUDA, AVX512-BF16/AMX CPUs), else fp32")
     p.add_argument("--sample-every", type=int, default=d["sample_every"], help="write a sample grid PNG every N steps")
     p.add_argument("--ckpt-every", type=int, default=d["ckpt_every"], help="write a checkpoint every N steps")
     p.add_argument("--fp32-weights", action="store_true", help="export fp32 weights instead of fp16")
@@ -95,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             if device.type == "cuda":
                 device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
                 torch.cuda.set_device(device)
-        from semstyle.device import default_dtype
+        from semstyle.device import training_dtype
 
-        dtype = default_dtype(device) if args.precision == "auto" else PRECISIONS[args.precision]
+        dtype = training_dtype(device) if args.precision == "auto" else PRECISIONS[args.precision]
         cfg = TrainConfig(
             content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
             size=args.size, batch=args.batch, lr=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,

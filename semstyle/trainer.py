@@ -48,7 +48,7 @@ class TrainConfig:
     style_name: str = ""
     ema_decay: float = 0.999
     seed: int = 0
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    precision: str = "auto"  # auto | fp32 | bf16 (no fp16: see train.py)
     log_every: int = 10
     sample_every: int = 200
     ckpt_every: int = 100
