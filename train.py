@@ -83,6 +83,10 @@ def validate(args: argparse.Namespace) -> None:
         from semstyle.hub import parse_model_ref
 
         parse_model_ref(args.push_to_hub)
+    if args.init_from:  # refuse a bad starting model now, before the data and VGG16 are loaded
+        from semstyle.modeling import StyleModel
+
+        StyleModel.from_pretrained(args.init_from)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         failed = 0
-        for path in tqdm(args.content, desc="stylize", unit="img"):
+        for path in tqdm(args.content, desc="stylize", unit="img", disable=None):  # no bar unless on a terminal
             try:
                 img = load_image(path, max_side=args.max_side)
             except ImageError as e:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             y = pipe.stylize(pil_to_tensor(img).unsqueeze(0), code=code, strength=args.strength)
             tensor_to_pil(y).save(out / f"{Path(path).stem}.png")
         if failed == len(args.content):
-            raise UserError("no content image could be read")
+            raise UserError("no content image could be read (the reasons are in the 'skipped' lines)")
     return 0
 
 

@@ -74,7 +74,7 @@ class ModelConfig:
         if not isinstance(d, dict):
             raise ConfigError("config.json must hold a JSON object")
         version = d.get("format_version", None)
-        if not isinstance(version, int):
+        if not _is(version, int):
             raise ConfigError("config.json has no integer format_version; is this a semstyle model?")
         if version > FORMAT_VERSION:  # check first: a newer format may legitimately have keys we don't know
             raise ConfigError(f"model format version {version} is newer than this semstyle supports ({FORMAT_VERSION}); upgrade semstyle")
@@ -83,16 +83,19 @@ class ModelConfig:
         if not isinstance(g, dict):
             raise ConfigError("config.json: 'generator' must be an object")
         _check_keys(GeneratorConfig, g, "config.json generator")
+        channels = g.get("channels", [])
+        if not isinstance(channels, list) or not all(_is(c, int) for c in channels):
+            raise ConfigError("config.json: generator.channels must be a list of whole numbers")
         try:
-            gen = GeneratorConfig(**{**g, **({"channels": tuple(int(c) for c in g["channels"])} if "channels" in g else {})})
+            gen = GeneratorConfig(**{**g, **({"channels": tuple(channels)} if "channels" in g else {})})
             cfg = cls(**{**d, "generator": gen})
         except (TypeError, ValueError) as e:
             raise ConfigError(f"config.json: {e}") from None
         for name, want in (("kind", str), ("style_size", int), ("style_name", str), ("training", dict)):
-            if not isinstance(getattr(cfg, name), want):
+            if not _is(getattr(cfg, name), want):
                 raise ConfigError(f"config.json: {name} must be {want.__name__}")
         for name in ("n_res", "style_dim"):
-            if not isinstance(getattr(gen, name), int):
+            if not _is(getattr(gen, name), int):
                 raise ConfigError(f"config.json: generator.{name} must be an integer")
         cfg.validate()
         return cfg
@@ -100,10 +103,23 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text: str) -> "ModelConfig":
         try:
-            d = json.loads(text)
+            d = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as e:
             raise ConfigError(f"config.json is not valid JSON ({e})") from None
+        except RecursionError:
+            raise ConfigError("config.json is nested too deeply to be a semstyle config") from None
+        except ValueError as e:  # NaN/Infinity, or an integer of thousands of digits
+            raise ConfigError(f"config.json is not valid JSON ({str(e).split(':')[0]})") from None
         return cls.from_dict(d)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _is(value: Any, kind: type) -> bool:
+    """isinstance, except that JSON true/false do not count as integers."""
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
 def _check_keys(cls: type, d: dict, where: str) -> None:

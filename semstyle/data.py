@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .images import ImageError, list_images, load_image, pil_to_tensor, resize_max_side
+from .images import ImageError, display_name, list_images, load_image, pil_to_tensor, resize_max_side
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +39,22 @@ class ImageSet:
         else:
             raise DataError(f"{source}: no such file or folder")
         self.files, self.images, self.skipped = [], [], []
+        reason = ""  # why the last skipped file was skipped
         for f in files:
             try:
                 img = load_image(f)
+                if min(img.size) < min_side:
+                    raise ImageError(f"{display_name(f)}: {img.width}x{img.height} is smaller than {min_side} px")
             except ImageError as e:
-                log.warning("skipping %s", e)
-                self.skipped.append(f)
-                continue
-            if min(img.size) < min_side:
-                log.warning("skipping %s: %dx%d is smaller than %d px", f, *img.size, min_side)
+                reason = str(e)
+                log.warning("skipping %s", reason)
                 self.skipped.append(f)
                 continue
             img = resize_max_side(img, max_side) if max(img.size) > max_side else img
             self.files.append(f)
             self.images.append((pil_to_tensor(img) * 255).round().to(torch.uint8))  # (3,H,W) uint8
         if not self.images:
-            raise DataError(f"{source}: none of the {len(files)} image(s) could be read")
+            raise DataError(f"{display_name(source)}: none of the {len(files)} image(s) could be read (last: {reason})")
         if self.skipped:
             log.warning("%s: skipped %d unreadable image(s) of %d", source, len(self.skipped), len(files))
 

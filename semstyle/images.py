@@ -18,6 +18,11 @@ from PIL import Image, ImageOps
 
 MAX_PIXELS = 64_000_000  # refuse anything larger before decoding (decompression bombs)
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+# The only decoders Pillow may use: the formats above (its JPEG decoder also reads the MPO files that
+# phones write). Its other plugins are never reached, so e.g. an EPS renamed .png cannot make Pillow
+# run Ghostscript.
+FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+USE_INSTEAD = "use a JPEG, PNG, WebP, BMP, GIF or TIFF picture"
 
 
 class ImageError(ValueError):
@@ -27,9 +32,7 @@ class ImageError(ValueError):
 def _to_rgb(img: Image.Image) -> Image.Image:
     """Any PIL mode (L, LA, P, PA, RGBA, CMYK, I;16, I, F, ...) -> 8-bit RGB; alpha composited on white."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float64)
-        hi = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
-        img = Image.fromarray(np.clip(a / hi * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+        img = _to_8bit(img)
     if img.mode == "P":
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA"):
@@ -39,6 +42,28 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer or float grey -> L. The range is guessed from the data: 0-1 (float only),
+    0-255 or 0-65535. NaN and infinities become black."""
+    a = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    peak = a.max(initial=0.0)
+    if img.mode.startswith("I;16") or peak > 255:
+        hi = 65535.0
+    else:
+        hi = 1.0 if img.mode == "F" and peak <= 1.0 else 255.0
+    return Image.fromarray(np.clip(a / hi * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+
+
+def display_name(source: object) -> str:
+    """How a message names an input: its path, or "image" for bytes and file objects."""
+    return printable(str(source)) if isinstance(source, (str, os.PathLike)) else "image"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped: a file name holding a newline cannot split a message."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, max_side: int | None = None) -> Image.Image:
     """Decode `source` into an RGB PIL image, safely.
 
@@ -46,35 +71,53 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO | Image.Image, max_s
     frame of animations, converts every mode to RGB and optionally downsizes so the longer
     side is at most `max_side`. Raises `ImageError` with a one-line reason.
     """
-    name = str(source) if isinstance(source, (str, os.PathLike)) else "image"
+    name = display_name(source)
     try:
-        if isinstance(source, Image.Image):
-            img = source
-        else:
-            fp = io.BytesIO(source) if isinstance(source, bytes) else source
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                img = Image.open(fp)
-        w, h = img.size
-        if w * h > MAX_PIXELS:
-            raise ImageError(f"{name}: {w}x{h} is too large to decode safely (limit {MAX_PIXELS // 1_000_000} MP); downscale it first")
-        if w < 1 or h < 1:
-            raise ImageError(f"{name}: image has no pixels")
-        img.seek(0)  # first frame of an animated GIF/WebP
-        img.load()
-        img = ImageOps.exif_transpose(img) or img
-        img = _to_rgb(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.filterwarnings("ignore", category=UserWarning, module="PIL")  # e.g. broken EXIF: the pixels are fine
+            img = _decode(source, name)
     except ImageError:
         raise
     except FileNotFoundError:
         raise ImageError(f"{name}: file not found") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: image is too large to decode safely; downscale it first") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError(f"{name}: not a readable image (unknown or unsupported format); {USE_INSTEAD}") from None
     except Exception as e:  # PIL raises many types for corrupt data (OSError, SyntaxError, ValueError, ...)
-        raise ImageError(f"{name}: not a readable image ({type(e).__name__}: {e})") from None
+        raise ImageError(f"{name}: not a readable image ({type(e).__name__}: {printable(str(e))}); {USE_INSTEAD}") from None
     if max_side is not None and max(img.size) > max_side:
         img = resize_max_side(img, max_side)
     return img
+
+
+def _decode(source: str | os.PathLike | bytes | BinaryIO | Image.Image, name: str) -> Image.Image:
+    if isinstance(source, Image.Image):
+        return _checked_rgb(source, name)
+    _check_file(source, name)
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=FORMATS) as img:
+        return _checked_rgb(img, name)  # a new image: the file can be closed
+
+
+def _checked_rgb(img: Image.Image, name: str) -> Image.Image:
+    w, h = img.size
+    if w * h > MAX_PIXELS:
+        raise ImageError(f"{name}: {w}x{h} is too large to decode safely (limit {MAX_PIXELS // 1_000_000} MP); downscale it first")
+    if w < 1 or h < 1:
+        raise ImageError(f"{name}: image has no pixels")
+    img.seek(0)  # first frame of an animated GIF/WebP
+    img.load()
+    return _to_rgb(ImageOps.exif_transpose(img) or img)
+
+
+def _check_file(source: object, name: str) -> None:
+    """Refuse a folder or an empty file by name; Pillow's own errors for them do not say what is wrong."""
+    is_path = isinstance(source, (str, os.PathLike))
+    if is_path and os.path.isdir(source):
+        raise ImageError(f"{name}: is a folder, not an image file")
+    if source == b"" or (is_path and os.path.isfile(source) and os.path.getsize(source) == 0):
+        raise ImageError(f"{name}: empty file (0 bytes); {USE_INSTEAD}")
 
 
 def resize_max_side(img: Image.Image, max_side: int) -> Image.Image:
@@ -102,4 +145,5 @@ def tensor_to_pil(x: torch.Tensor) -> Image.Image:
 def list_images(folder: str | os.PathLike) -> list[Path]:
     """Image files directly inside `folder` (sorted, non-recursive). Hidden files are ignored."""
     folder = Path(folder)
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("."))
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".") and p.is_file())

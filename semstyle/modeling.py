@@ -93,17 +93,25 @@ class StyleModel(
         """Load from a local folder or a Hub repo id ("user/name", optional "@revision"); strict."""
         from .hub import resolve_model_dir  # the Hub layer is only needed when the path is not a folder
 
-        return cls.from_folder(resolve_model_dir(path_or_repo_id, revision))
+        folder = resolve_model_dir(path_or_repo_id, revision)
+        downloaded = folder != Path(path_or_repo_id).expanduser()
+        return cls.from_folder(folder, shown_as=str(path_or_repo_id) if downloaded else None)
 
     @classmethod
-    def from_folder(cls, folder: str | os.PathLike) -> "StyleModel":
+    def from_folder(cls, folder: str | os.PathLike, shown_as: str | None = None) -> "StyleModel":
+        """Load a model folder. Errors name it `shown_as` if given (a Hub repo id rather than its cache path)."""
         folder = Path(folder)
-        config = read_config(folder)
-        weights = folder / WEIGHTS_NAME
-        if not weights.is_file():
-            raise ModelLoadError(f"{folder}: no {WEIGHTS_NAME}; a semstyle model folder holds config.json and model.safetensors")
-        model = cls(config)  # sizes were validated by read_config, so this allocation is bounded
-        model.load_state_dict(read_weights(weights, model.state_dict()), strict=True)
+        try:
+            config = read_config(folder)
+            weights = folder / WEIGHTS_NAME
+            if not weights.is_file():
+                raise ModelLoadError(f"{folder}: no {WEIGHTS_NAME}; a semstyle model folder holds config.json and model.safetensors")
+            model = cls(config)  # sizes were validated by read_config, so this allocation is bounded
+            model.load_state_dict(read_weights(weights, model.state_dict()), strict=True)
+        except ModelLoadError as e:
+            if shown_as is None:
+                raise
+            raise ModelLoadError(str(e).replace(str(folder), shown_as)) from None
         return model.eval()
 
 
@@ -125,6 +133,10 @@ def read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, tor
     """Read a safetensors file whose keys and shapes must equal `expected`'s; cast to the expected dtype."""
     if path.stat().st_size > MAX_WEIGHTS_BYTES:
         raise ModelLoadError(f"{path}: {path.stat().st_size:,} bytes is larger than any semstyle model")
+    foreign = _pickle_kind(path)
+    if foreign:
+        raise ModelLoadError(f"{path}: is {foreign}, not safetensors; semstyle never unpickles weights (that can run code), "
+                             "use a model saved by semstyle")
     try:
         with safe_open(str(path), framework="pt") as f:
             keys = set(f.keys())
@@ -137,12 +149,27 @@ def read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, tor
                 if shape != want:
                     raise ModelLoadError(f"{path}: tensor {k} has shape {list(shape)}, config.json implies {list(want)}")
                 if _dtype_of(sl.get_dtype()) not in _FLOAT_DTYPES:
-                    raise ModelLoadError(f"{path}: tensor {k} has dtype {sl.get_dtype()}; expected a float type")
-            return {k: f.get_tensor(k).to(expected[k].dtype) for k in keys}
+                    raise ModelLoadError(f"{path}: tensor {k} has dtype {sl.get_dtype()}; expected F32, F16 or BF16")
+            state = {k: f.get_tensor(k).to(expected[k].dtype) for k in keys}
     except ModelLoadError:
         raise
     except Exception as e:  # safetensors raises SafetensorError / OSError for foreign or corrupt files
         raise ModelLoadError(f"{path}: not a valid safetensors file ({type(e).__name__}: {str(e)[:120]}); semstyle never unpickles weights") from None
+    bad = next((k for k in sorted(state) if not torch.isfinite(state[k]).all()), None)
+    if bad is not None:
+        raise ModelLoadError(f"{path}: tensor {bad} holds NaN or infinite values; the weights are damaged (or come from a diverged run)")
+    return state
+
+
+def _pickle_kind(path: Path) -> str | None:
+    """What a pickled checkpoint looks like from its first bytes (it is never unpickled to find out)."""
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if head == b"PK":
+        return "a zip archive (a torch.save checkpoint?)"
+    if head[:1] == b"\x80" and head[1:] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "a Python pickle"
+    return None
 
 
 def _dtype_of(name: str) -> torch.dtype | None:

@@ -214,7 +214,7 @@ class StyleLibrary:
                 folder = resolve_model_dir(ref)
             if progress:
                 progress(0.9, f"loading {ref}")
-            model = StyleModel.from_folder(folder)
+            model = StyleModel.from_folder(folder, shown_as=None if folder is local else ref)
         except (HubError, ModelLoadError) as e:
             raise StyleError(_one_line(e, ref)) from None
         name = _label(local if local.is_dir() else Path(ref.split("@", 1)[0]), model.config.style_name)

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from .color import preserve_colors
-from .images import ImageError, load_image, pil_to_tensor, resize_max_side, tensor_to_pil
+from .images import FORMATS, ImageError, display_name, load_image, pil_to_tensor, resize_max_side, tensor_to_pil
 from .presets import Loaded, StyleError, StyleLibrary
 from .tiling import OVERLAP, TILE, stylize_tiled
 
@@ -60,12 +60,14 @@ def open_picture(source, max_side: int, what: str = "content image") -> tuple[Im
 
 
 def _frame_count(source) -> int:
-    """Frames in an animated GIF/WebP/PNG (header walk only; called after load_image accepted the file)."""
+    """Frames in an animated GIF/WebP/PNG (header walk only; called after load_image accepted the file).
+
+    A phone's MPO JPEG also has several frames, but the others are previews or depth maps: not an animation."""
     if not isinstance(source, (str, os.PathLike, bytes)):
         return 1
     try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
-            return int(getattr(im, "n_frames", 1))
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=FORMATS) as im:
+            return int(getattr(im, "n_frames", 1)) if im.format in ("GIF", "WEBP", "PNG") else 1
     except Exception:  # noqa: BLE001 - only a notice depends on it
         return 1
 
@@ -74,12 +76,10 @@ def _reword(err: ImageError, source, what: str) -> str:
     """load_image names the file by its path; a user knows it as "the content image" and by its file name."""
     msg = str(err)
     if isinstance(source, (str, os.PathLike)):
-        path = str(source)
-        msg = msg.removeprefix(f"{path}: ").replace(path, Path(path).name)
+        path = display_name(source)
+        msg = msg.removeprefix(f"{path}: ").replace(path, display_name(Path(source).name))
     else:
         msg = msg.removeprefix("image: ")
-    if "not a readable image" in msg:
-        msg += "; use a JPEG, PNG, WebP, BMP, GIF or TIFF picture"
     return f"the {what}: {msg}"
 
 

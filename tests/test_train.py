@@ -130,14 +130,16 @@ def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
 
 
 def test_stylize_cli_refuses_a_pickle_named_safetensors(tmp_path):
-    from tests.helpers import tiny_model
+    from tests.hostile import MARKER, MODEL_CASES
 
-    tiny_model().save_folder(tmp_path / "m")
-    (tmp_path / "m" / "model.safetensors").write_bytes(b"\x80\x04\x95" + b"pickle payload")
+    pickled = next(c for c in MODEL_CASES if c.name == "pickle_as_safetensors")
+    model = pickled.build(tmp_path / "m" / "model")  # unpickling it would create tmp_path/m/MARKER
     image_folder(tmp_path / "c", n=1)
     r = subprocess.run([sys.executable, "-m", "semstyle", "stylize", str(tmp_path / "c" / "img_0.jpg"), "--model",
-                        str(tmp_path / "m"), "--out", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and "never unpickles" in r.stderr and "Traceback" not in r.stderr
+                        str(model), "--out", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and "never unpickles" in r.stderr, r.stderr
+    assert not (tmp_path / "m" / MARKER).exists() and not (tmp_path / "o").exists()
 
 
 def test_stylize_cli_writes_outputs(tmp_path):
