@@ -91,7 +91,7 @@ def validate(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with exit_on_user_error(hint_oom=True):
+    with exit_on_user_error(hint_oom=True, rerun="rerun with --resume (the last checkpoint and model folder are kept)"):
         validate(args)
         distributed = "RANK" in os.environ and int(os.environ.get("WORLD_SIZE", "1")) > 1
         device = resolve_device(args.device)

@@ -50,7 +50,9 @@ out.save("stylised.png")
 """
 
 
-def write_model_card(folder: Path, config: ModelConfig, n_style_images: int = 1, skipped: int = 0, extra: str = "", license: str = "mit") -> Path:
+def write_model_card(folder: Path, config: ModelConfig, n_style_images: int = 1, skipped: int = 0, extra: str = "", license: str = "mit",
+                     repo_hint: str | None = None) -> Path:
+    """README.md in `folder`; its usage snippet loads `repo_hint` (default: the folder itself)."""
     import json
 
     arbitrary = config.kind == "arbitrary"
@@ -62,7 +64,7 @@ def write_model_card(folder: Path, config: ModelConfig, n_style_images: int = 1,
     card = ModelCard.from_template(
         data, template_str=_TEMPLATE, title=title, arbitrary=arbitrary,
         kind_text="arbitrary-style model (any style image at run time)" if arbitrary else "per-style model (the style is in the weights)",
-        has_style=(folder / "style.jpg").is_file(), repo_hint=str(folder), n_style_images=n_style_images, skipped=skipped,
+        has_style=(folder / "style.jpg").is_file(), repo_hint=repo_hint or str(folder), n_style_images=n_style_images, skipped=skipped,
         training_json=json.dumps(config.training, indent=2, sort_keys=True), extra=extra,
     )
     path = Path(folder) / "README.md"

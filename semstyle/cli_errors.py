@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import sys
 
 import torch
@@ -21,11 +22,16 @@ USER_ERRORS = (UserError, ConfigError, DataError, HubError, ImageError, ModelLoa
 
 
 @contextlib.contextmanager
-def exit_on_user_error(hint_oom: bool = False):
+def exit_on_user_error(hint_oom: bool = False, rerun: str = "run again"):
+    """`rerun` ends the disk-full message: what to do once space is freed."""
     try:
         yield
     except USER_ERRORS as e:
         _die(str(e))
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _die(f"disk full: could not write {e.filename or 'the output'}; free some space, then {rerun}")
     except torch.OutOfMemoryError:
         _die("out of memory; try a smaller --size or --batch" if hint_oom else "out of memory; try a smaller image")
     except RuntimeError as e:

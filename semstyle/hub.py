@@ -1,16 +1,21 @@
 """Hugging Face Hub layer: load a model folder by repo id, push a model folder.
 
 Everything that can go wrong here is turned into a `HubError` with a one-line message a user can act
-on. Tokens are never logged, printed or put into messages (messages are scrubbed as a second line of
-defence, because some library errors echo request details).
+on. Transient failures (HTTP 429/5xx, timeouts, dropped connections) are retried with backoff
+(`with_retries`), and every request has a timeout. Tokens are never logged, printed or put into
+messages (messages, and the errors chained to a HubError, are scrubbed as a second line of defence,
+because some library errors echo request details and a server may echo credentials).
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +30,10 @@ MODEL_FILE_PATTERNS = ["config.json", "model.safetensors", "README.md", "*.png",
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
 _REF_RE = re.compile(rf"(?P<owner>{_PART})/(?P<name>{_PART})(?:@(?P<revision>[A-Za-z0-9._/-]{{1,128}}))?")
 
-# Transient failures worth another push attempt: the server is overloaded or the network hiccuped.
+# Transient failures worth another attempt: the server is overloaded or the network hiccuped.
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
-_PUSH_ATTEMPTS = 3
+ATTEMPTS = 3
+RETRY_BACKOFF = 1.0  # seconds before the second attempt of a Hub call; twice that before the third
 
 # Hub tokens look like "hf_" + 30-odd letters; scrub anything of that shape from messages.
 _TOKEN_RE = re.compile(r"hf_[A-Za-z0-9]{8,}")
@@ -61,11 +67,24 @@ def parse_model_ref(ref: str) -> tuple[str, str | None]:
 
 def _scrub(text: str, token: str | None = None) -> str:
     """One line, bounded length, no token: safe to show to a user or put in a log."""
-    line = " ".join(str(text).split())
-    if token:
-        line = line.replace(token, "***")
-    line = _TOKEN_RE.sub("hf_***", line)
+    line = _redact(" ".join(str(text).split()), token)
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _redact(text: str, token: str | None) -> str:
+    if token:
+        text = text.replace(token, "***")
+    return _TOKEN_RE.sub("hf_***", text)
+
+
+def _redact_chain(err: BaseException | None, token: str | None) -> None:
+    """Tokens out of the messages of `err` and every error chained to it: a traceback prints them all, and a
+    server may echo the credentials it was sent."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        err.args = tuple(_redact(a, token) if isinstance(a, str) else a for a in err.args)
+        err = err.__cause__ or err.__context__
 
 
 def _first_line(err: BaseException) -> str:
@@ -135,7 +154,8 @@ def _download(repo_id: str, revision: str | None) -> str:
 
     what = repo_id if revision is None else f"{repo_id}@{revision}"
     try:
-        return snapshot_download(repo_id, revision=revision, allow_patterns=MODEL_FILE_PATTERNS)
+        return with_retries(f"download of {what}",
+                            lambda: snapshot_download(repo_id, revision=revision, allow_patterns=MODEL_FILE_PATTERNS))
     except RevisionNotFoundError as err:
         raise HubError(f"revision {revision!r} of Hub repo '{repo_id}' not found (check the branch, tag or commit sha)") from err
     except RepositoryNotFoundError as err:
@@ -151,7 +171,12 @@ def _download(repo_id: str, revision: str | None) -> str:
         status = _status_of(err.__cause__)
         if status is not None:
             raise HubError(
-                f"the Hub answered HTTP {status} for '{what}' and it is not in the local cache; try again later"
+                f"the Hub answered HTTP {status} for '{what}'{_attempts(err)} and it is not in the local cache"
+            ) from err
+        if _is_transient(err):
+            raise HubError(
+                f"cannot download '{what}': the Hub did not answer ({type(err.__cause__).__name__}){_attempts(err)} "
+                "and it is not in the local cache"
             ) from err
         raise HubError(
             f"cannot download '{what}': the Hub is not reachable (offline mode or no network) and it is not in the "
@@ -159,10 +184,10 @@ def _download(repo_id: str, revision: str | None) -> str:
         ) from err
     except HfHubHTTPError as err:
         status = _status_of(err)
-        raise HubError(f"downloading '{what}' failed: HTTP {status} ({_scrub(_first_line(err))})") from err
+        raise HubError(f"downloading '{what}' failed{_attempts(err)}: HTTP {status} ({_scrub(_first_line(err))})") from err
     except (OfflineModeIsEnabled, httpx2.TransportError, ConnectionError) as err:
         raise HubError(
-            f"downloading '{what}' failed: cannot reach the Hub ({type(err).__name__}); connect and retry"
+            f"downloading '{what}' failed{_attempts(err)}: cannot reach the Hub ({type(err).__name__}); connect and retry"
         ) from err
     except HFValidationError as err:
         raise HubError(f"'{what}' is not a valid Hub repo id: {_scrub(_first_line(err))}") from err
@@ -171,15 +196,63 @@ def _download(repo_id: str, revision: str | None) -> str:
         raise HubError(f"downloading '{what}' failed: {_scrub(_first_line(err))}") from err
 
 
-def _is_transient(err: BaseException) -> bool:
+def _is_transient(err: BaseException | None) -> bool:
     import httpx2
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
     if isinstance(err, OfflineModeIsEnabled):
         return False  # a setting, not a hiccup: retrying cannot help
     if isinstance(err, HfHubHTTPError):
         return _status_of(err) in _TRANSIENT_STATUS
+    if isinstance(err, LocalEntryNotFoundError):  # snapshot_download's wrapper around the network error
+        return _is_transient(err.__cause__)
     return isinstance(err, (httpx2.TransportError, ConnectionError, TimeoutError))
+
+
+T = TypeVar("T")
+
+
+def with_retries(what: str, call: Callable[[], T], backoff: float | None = None, token: str | None = None) -> T:
+    """call(), with transient failures (HTTP 429/5xx, timeouts, dropped connections) retried: ATTEMPTS in all,
+    waiting `backoff` seconds (default RETRY_BACKOFF), then twice that, between them. Raises the last error."""
+    backoff = RETRY_BACKOFF if backoff is None else backoff
+    _default_timeouts()
+    for attempt in itertools.count(1):
+        try:
+            return call()
+        except Exception as err:  # noqa: BLE001 - the caller turns the last one into a HubError
+            if attempt == ATTEMPTS or not _is_transient(err):
+                _redact_chain(err, token)
+                raise
+            wait = backoff * 2 ** (attempt - 1)
+            log.warning("%s: attempt %d of %d failed (%s); retrying in %.1fs", what, attempt, ATTEMPTS,
+                        _push_reason(err, token), wait)
+            time.sleep(wait)
+
+
+def _attempts(err: BaseException) -> str:
+    """What a failure message adds when `with_retries` gave up on a transient failure."""
+    return f" after {ATTEMPTS} attempts (try again later)" if _is_transient(err) else ""
+
+
+def _default_timeouts() -> None:
+    """Give every Hub request a timeout. huggingface_hub's shared client has none, and create_repo, the upload
+    calls and repo_info pass none, so a Hub that accepts the connection and then stays silent would hang a push
+    or a download for ever. The value is HF_HUB_DOWNLOAD_TIMEOUT, the library's setting for such requests."""
+    from huggingface_hub.utils import get_session
+
+    session = get_session()  # recreated after a fork: install on the session in use
+    hooks = session.event_hooks
+    if _fill_timeout not in hooks["request"]:
+        session.event_hooks = {**hooks, "request": [*hooks["request"], _fill_timeout]}
+
+
+def _fill_timeout(request) -> None:
+    from huggingface_hub import constants
+
+    given = request.extensions.get("timeout") or {}
+    request.extensions["timeout"] = {k: given.get(k) or constants.HF_HUB_DOWNLOAD_TIMEOUT
+                                     for k in ("connect", "read", "write", "pool")}
 
 
 def _push_reason(err: BaseException, token: str | None) -> str:
@@ -208,14 +281,14 @@ def push_to_hub(
     token: str | None = None,
     private: bool = False,
     commit_message: str = "Upload semstyle model",
-    retry_backoff: float = 1.0,
+    retry_backoff: float | None = None,
 ) -> str:
     """Create `repo_id` if needed and upload the model folder to it; return the repo URL.
 
     Only the files a model needs are uploaded (MODEL_FILE_PATTERNS), and the local folder is only
-    read. Transient failures (HTTP 429/5xx, connection errors) are retried,
-    3 attempts in all, waiting `retry_backoff`, then 2x that, between them; both steps are safe to
-    repeat (create_repo with exist_ok, and unchanged files are skipped by the upload).
+    read. Transient failures are retried (`with_retries`: 3 attempts, waiting `retry_backoff`, default
+    RETRY_BACKOFF, then 2x that); both steps are safe to repeat (create_repo with exist_ok, and
+    unchanged files are skipped by the upload).
     `token=None` uses the usual huggingface_hub lookup (HF_TOKEN, then `hf auth login`).
     """
     from huggingface_hub import HfApi
@@ -231,23 +304,18 @@ def push_to_hub(
         raise HubError(f"cannot upload {str(folder)!r}: not a semstyle model folder (no config.json)")
 
     api = HfApi(token=token)
-    for attempt in range(1, _PUSH_ATTEMPTS + 1):
-        try:
-            api.create_repo(repo_id, exist_ok=True, repo_type="model", private=private)
-            # Only the model's own files: never ship whatever else sits in the folder (logs, .env...).
-            api.upload_folder(folder_path=folder, repo_id=repo_id, repo_type="model", commit_message=commit_message,
-                              allow_patterns=MODEL_FILE_PATTERNS)
-            break
-        except Exception as err:  # noqa: BLE001 - every failure becomes one HubError below
-            if attempt < _PUSH_ATTEMPTS and _is_transient(err):
-                wait = retry_backoff * 2 ** (attempt - 1)
-                log.warning("upload to %s: attempt %d failed (%s); retrying in %.1fs", repo_id, attempt,
-                            _push_reason(err, token), wait)
-                time.sleep(wait)
-                continue
-            raise HubError(
-                f"upload to {repo_id} failed: {_push_reason(err, token)}; the local folder {folder} is kept"
-            ) from err
+
+    def upload() -> None:
+        api.create_repo(repo_id, exist_ok=True, repo_type="model", private=private)
+        # Only the model's own files: never ship whatever else sits in the folder (logs, .env...).
+        api.upload_folder(folder_path=folder, repo_id=repo_id, repo_type="model", commit_message=commit_message,
+                          allow_patterns=MODEL_FILE_PATTERNS)
+
+    try:
+        with_retries(f"upload to {repo_id}", upload, retry_backoff, token)
+    except Exception as err:  # noqa: BLE001 - every failure becomes one HubError
+        raise HubError(f"upload to {repo_id} failed{_attempts(err)}: {_push_reason(err, token)}; "
+                       f"the local folder {folder} is kept") from err
     return f"{api.endpoint}/{repo_id}"
 
 
@@ -256,6 +324,7 @@ def discover_models(filter: str = "semstyle", limit: int = 50) -> list[str]:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
+    _default_timeouts()
     try:
         return [m.id for m in HfApi().list_models(filter=filter, sort="downloads", limit=limit)]
     except OfflineModeIsEnabled as err:

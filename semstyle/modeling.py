@@ -7,14 +7,16 @@ match exactly, and nothing is ever unpickled.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from .config import ConfigError, ModelConfig
 from .networks import Generator, StyleEncoder
@@ -72,19 +74,24 @@ class StyleModel(
     # ---- saving ---------------------------------------------------------------------------------
 
     def save_folder(self, folder: str | os.PathLike, fp16: bool = False) -> Path:
-        """Write config.json and model.safetensors (README.md is `semstyle.card`'s job)."""
+        """Write config.json and model.safetensors (README.md is `semstyle.card`'s job), all or nothing.
+
+        Both files are written in full under temporary names before either is renamed into place, so a
+        full disk or a crash while writing leaves the folder's previous model loadable.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / CONFIG_NAME).write_text(self.config.to_json())
-        self._save_pretrained(folder, fp16=fp16)
+        write_atomically({folder / CONFIG_NAME: self.config.to_json().encode(), folder / WEIGHTS_NAME: self._weights(fp16)})
         return folder
 
     def _save_pretrained(self, save_directory: Path, fp16: bool = False) -> None:
+        write_atomically({Path(save_directory) / WEIGHTS_NAME: self._weights(fp16)})
+
+    def _weights(self, fp16: bool) -> bytes:
+        """model.safetensors' bytes."""
         dtype = torch.float16 if fp16 else torch.float32
         state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.state_dict().items()}
-        tmp = Path(save_directory) / (WEIGHTS_NAME + ".tmp")
-        save_file(state, str(tmp), metadata={"format": "pt", "semstyle_kind": self.config.kind})
-        os.replace(tmp, Path(save_directory) / WEIGHTS_NAME)
+        return save(state, metadata={"format": "pt", "semstyle_kind": self.config.kind})
 
     # ---- loading --------------------------------------------------------------------------------
 
@@ -113,6 +120,54 @@ class StyleModel(
                 raise
             raise ModelLoadError(str(e).replace(str(folder), shown_as)) from None
         return model.eval()
+
+
+def write_atomically(files: dict[Path, bytes]) -> None:
+    """Write each file in full under a temporary name (path.tmp, fsynced), then rename them all into place.
+
+    On any error the temporary files are removed (a full disk gets its space back), every existing file
+    keeps its content, and an OSError names the file it was writing.
+    """
+    tmps = {path: path.with_name(path.name + ".tmp") for path in files}
+    try:
+        for path, data in files.items():
+            try:
+                with open(tmps[path], "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError as err:
+                if err.errno is None or err.filename is not None:
+                    raise
+                raise OSError(err.errno, err.strerror, str(path)) from err  # write() names no file
+    except BaseException:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    for path, tmp in tmps.items():
+        os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def replacing_folder(folder: Path):
+    """Yield an empty folder beside `folder` to fill; when the block ends it takes `folder`'s place.
+
+    On any error it is removed and `folder` is untouched. The old folder is renamed to folder.old and only
+    then removed: a crash between the two renames leaves the previous folder whole there.
+    """
+    staging, old = folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
+    shutil.rmtree(staging, ignore_errors=True)  # left behind by a killed run
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_config(folder: Path) -> ModelConfig:

@@ -10,17 +10,15 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from pathlib import Path
 
-from .hub import HubError, _is_transient, _push_reason, parse_model_ref
+from .hub import HubError, _attempts, _push_reason, parse_model_ref, with_retries
 
 ROOT = Path(__file__).resolve().parents[1]
 CARD = Path("spaces_config") / "README.md"
 TOP_FILES = ("app.py", "requirements.txt", "presets.json", "CREDITS.md")
 MODEL_FILES = ("config.json", "model.safetensors", "README.md", "style.jpg")
 EXAMPLE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-_ATTEMPTS = 3
 
 
 def front_matter(card: str) -> dict[str, str]:
@@ -71,7 +69,7 @@ def space_files(root: Path = ROOT) -> dict[str, Path]:
 
 
 def deploy(space_id: str, root: str | Path = ROOT, *, token: str | None = None, private: bool = False,
-           commit_message: str = "Deploy semstyle demo", retry_backoff: float = 1.0) -> str:
+           commit_message: str = "Deploy semstyle demo", retry_backoff: float | None = None) -> str:
     """Create the Space if needed (Gradio SDK) and make its files exactly `space_files(root)`; return its URL."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
@@ -80,19 +78,18 @@ def deploy(space_id: str, root: str | Path = ROOT, *, token: str | None = None, 
         raise HubError(f"deploy to {repo_id!r}: give the Space id without '@{revision}'")
     files = space_files(Path(root))
     api = HfApi(token=token)
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
-            stale = set(api.list_repo_files(repo_id, repo_type="space")) - set(files) - {".gitattributes"}
-            ops = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(f)) for p, f in files.items()]
-            ops += [CommitOperationDelete(path_in_repo=p) for p in sorted(stale)]
-            api.create_commit(repo_id, ops, repo_type="space", commit_message=commit_message)
-            break
-        except Exception as err:  # noqa: BLE001 - every failure becomes one HubError below
-            if attempt < _ATTEMPTS and _is_transient(err):
-                time.sleep(retry_backoff * 2 ** (attempt - 1))
-                continue
-            raise HubError(f"deploying Space {repo_id} failed: {_push_reason(err, token)}") from err
+
+    def upload() -> None:
+        api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+        stale = set(api.list_repo_files(repo_id, repo_type="space")) - set(files) - {".gitattributes"}
+        ops = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(f)) for p, f in files.items()]
+        ops += [CommitOperationDelete(path_in_repo=p) for p in sorted(stale)]
+        api.create_commit(repo_id, ops, repo_type="space", commit_message=commit_message)
+
+    try:
+        with_retries(f"deploying Space {repo_id}", upload, retry_backoff, token)
+    except Exception as err:  # noqa: BLE001 - every failure becomes one HubError
+        raise HubError(f"deploying Space {repo_id} failed{_attempts(err)}: {_push_reason(err, token)}") from err
     return f"{api.endpoint}/spaces/{repo_id}"
 
 

@@ -6,6 +6,7 @@ Runs single-process or under `torchrun` (DDP; gloo on CPU, NCCL on CUDA); only r
 from __future__ import annotations
 
 import copy
+import io
 import time
 import os
 from dataclasses import asdict, dataclass, field
@@ -21,7 +22,7 @@ from .config import GeneratorConfig, ModelConfig
 from .data import ImageSet, step_generator
 from .device import autocast
 from .images import resize_max_side, tensor_to_pil
-from .modeling import StyleModel
+from .modeling import StyleModel, replacing_folder, write_atomically
 from .networks import STYLE_LAYERS, Discriminator, style_statistics
 from .vgg import VGG16Features, load_vgg16_state_dict
 
@@ -314,30 +315,29 @@ class Trainer:
             return None
         from .card import write_model_card  # plotting and card text are only needed at the end
 
-        folder = self.out / "model"
-        self.ema.save_folder(folder, fp16=self.cfg.fp16)
-        tensor_to_pil(self.preview()).save(folder / "samples.png")
-        for i, f in enumerate(self.styles.files[:8]):
-            img = resize_max_side(tensor_to_pil(self.styles.images[i].float() / 255), 512)
-            img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
+        final = self.out / "model"
+        with replacing_folder(final) as folder:  # all or nothing: a failed export leaves the previous model
+            self.ema.save_folder(folder, fp16=self.cfg.fp16)
+            tensor_to_pil(self.preview()).save(folder / "samples.png")
+            for i, f in enumerate(self.styles.files[:8]):
+                img = resize_max_side(tensor_to_pil(self.styles.images[i].float() / 255), 512)
+                img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
+            stopped = f" (stopped by --max-minutes; `--steps {self.step}` reproduces it)" if self.step < self.cfg.steps else ""
+            extra = (f"Trained for {self.step} steps{stopped}, {self.cpu_seconds / 60:.1f} min of process CPU time "
+                     f"({os.cpu_count()} cores, {self.device.type}, {str(self.dtype).replace('torch.', '')}).\n")
+            if command:
+                extra += f"\nExact command:\n\n```bash\n{command}\n```\n"
+            write_model_card(folder, self.ema.config, n_style_images=len(self.styles), skipped=len(self.content.skipped) + len(self.styles.skipped),
+                             extra=extra, repo_hint=str(final))
         plot_losses(self.history, self.out / "loss_curve.png")
-        stopped = f" (stopped by --max-minutes; `--steps {self.step}` reproduces it)" if self.step < self.cfg.steps else ""
-        extra = (f"Trained for {self.step} steps{stopped}, {self.cpu_seconds / 60:.1f} min of process CPU time "
-                 f"({os.cpu_count()} cores, {self.device.type}, {str(self.dtype).replace('torch.', '')}).\n")
-        if command:
-            extra += f"\nExact command:\n\n```bash\n{command}\n```\n"
-        write_model_card(folder, self.ema.config, n_style_images=len(self.styles), skipped=len(self.content.skipped) + len(self.styles.skipped), extra=extra)
-        return folder
+        return final
 
 
 def atomic_torch_save(obj: dict, path: Path) -> None:
-    """Write to a temp file, fsync, then rename: a crash never leaves a half-written checkpoint."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """torch.save through `write_atomically`: a crash or a full disk never leaves a half-written checkpoint."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_atomically({path: buffer.getvalue()})
 
 
 def plot_losses(history: list[dict], path: Path) -> None:

@@ -16,9 +16,11 @@ Protocol notes (huggingface_hub 2.4.0):
 * The client retries preupload and commit itself on 429/5xx (http_backoff: 5 retries, 1-8 s
   sleeps); create_repo, model_info, tree listing and file GETs are not retried by the client.
 
-Faults for reliability tests: `fail_next`, `hang_next`, `drop_next`, `truncate_next` (see HubServer).
-Note the client's own retries: a dropped/truncated file GET is retried by hf_hub_download up to 5
-times with a 1 s sleep each, resuming with a Range request; an HTTP 500 on a file GET is not.
+Faults for reliability tests: `fail_next`, `hang_next`, `drop_next`, `truncate_next` (see HubServer);
+each returns its `Fault`, whose `hits` and `times` show the attempts the server saw and the waits
+between them. Note the client's own retries: a dropped/truncated/timed-out file GET is retried by
+hf_hub_download up to 5 times with a 1 s sleep each, resuming with a Range request; an HTTP 500 on a
+file GET is not, and the partial file is then deleted (never reused by a later call).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -121,7 +124,9 @@ class Fault:
     status: int = 500
     seconds: float = 0.0
     retry_after: float | None = None
+    message: str = "injected fault"  # a "status" fault's error text (body and X-Error-Message)
     hits: int = 0
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each hit: the client's backoff
 
 
 class ApiError(Exception):
@@ -233,13 +238,15 @@ class HubServer:
     # faults ----------------------------------------------------------------
 
     def fail_next(self, prefix: str, times: int | None = 1, *, status: int = 500,
-                  method: str | None = None, retry_after: float | None = None) -> Fault:
+                  method: str | None = None, retry_after: float | None = None, message: str = "injected fault") -> Fault:
         """The next `times` requests whose path starts with `prefix` get `status` (None: all of them).
 
         `retry_after` adds a Retry-After header; huggingface_hub's http_backoff then sleeps
-        retry_after + 1 s instead of its 1, 2, 4, 8 s schedule.
+        retry_after + 1 s instead of its 1, 2, 4, 8 s schedule. `message` is the error text the
+        server sends back (e.g. one that echoes a token, as a careless proxy might).
         """
-        return self._add_fault(Fault(prefix, "status", times, method, status=status, retry_after=retry_after))
+        return self._add_fault(Fault(prefix, "status", times, method, status=status, retry_after=retry_after,
+                                     message=message))
 
     def hang_next(self, prefix: str, seconds: float, times: int | None = 1, *, method: str | None = None) -> Fault:
         """The next matching requests wait `seconds` before being answered normally."""
@@ -267,6 +274,7 @@ class HubServer:
             for fault in self._faults:
                 if path.startswith(fault.prefix) and fault.method in (None, method):
                     fault.hits += 1
+                    fault.times.append(time.monotonic())
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:
@@ -408,7 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return
             if fault is not None and fault.kind == "status":
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                self._json(fault.status, {"error": "injected fault"}, headers=headers)
+                self._json(fault.status, {"error": fault.message}, headers=headers)
                 return
             try:
                 self._route(method, path, query, body)
@@ -663,7 +671,8 @@ def hub_server(hub_server_process, monkeypatch, tmp_path):
     huggingface_hub reads HF_ENDPOINT, HF_HUB_OFFLINE and the cache paths into
     `huggingface_hub.constants` at import time (tests/conftest.py sets offline + a dead endpoint), so
     the values the client actually uses are patched here, not only the environment. Each test gets
-    its own HF_HOME / HF_HUB_CACHE under tmp_path and HF_TOKEN=TEST_TOKEN. Faults are cleared.
+    its own HF_HOME / HF_HUB_CACHE under tmp_path and HF_TOKEN=TEST_TOKEN. Faults are cleared, and
+    semstyle's waits between retried Hub calls (semstyle.hub.RETRY_BACKOFF) are cut to 0.05 s.
 
         def test_x(hub_server, tmp_path):
             repo_id = hub_server.new_repo_id()
@@ -718,6 +727,7 @@ def hub_server(hub_server_process, monkeypatch, tmp_path):
     # upload_folder, model_info, ... and the cache scanner's default path.
     monkeypatch.setattr(hf_api.api, "endpoint", url)
     monkeypatch.setattr(_cache_manager, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr("semstyle.hub.RETRY_BACKOFF", 0.05)
 
     server.cache_dir = str(cache)
     yield server

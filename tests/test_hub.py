@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from semstyle import hub
 from semstyle.hub import HubError, parse_model_ref, push_to_hub, resolve_model_dir
 
 SECRET = "hf_SecretTokenThatMustNeverLeak0123456789"
@@ -221,3 +222,172 @@ def test_push_without_token_says_how_to_log_in(hub_server, tmp_path, monkeypatch
     monkeypatch.delenv("HF_TOKEN")
     with pytest.raises(HubError, match="HTTP 401.*HF_TOKEN"):
         push_to_hub(make_model_folder(tmp_path / "model"), hub_server.new_repo_id(), retry_backoff=0.01)
+
+
+# ---- faults: HTTP 5xx, timeouts and dropped connections, during upload and download ----------------
+
+
+@pytest.fixture
+def short_timeouts(monkeypatch):
+    """Hub requests give up after 0.5 s of silence (HF_HUB_DOWNLOAD_TIMEOUT / HF_HUB_ETAG_TIMEOUT)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 0.5)
+    monkeypatch.setattr(constants, "HF_HUB_ETAG_TIMEOUT", 0.5)
+
+
+def inject(hub_server, kind: str, prefix: str, times: int | None = None, method: str | None = None):
+    """A fault the server keeps answering with: HTTP 503, silence past the client's timeout, or a closed connection."""
+    if kind == "status":
+        return hub_server.fail_next(prefix, times, status=503, method=method)
+    if kind == "hang":
+        return hub_server.hang_next(prefix, 2.0, times, method=method)
+    if kind == "truncate":
+        return hub_server.truncate_next(prefix, times, method=method)
+    return hub_server.drop_next(prefix, times, method=method)
+
+
+def assert_backoff(fault, backoff: float) -> None:
+    """The server saw 3 attempts, the waits between them growing: backoff, then 2 × backoff."""
+    gaps = [b - a for a, b in zip(fault.times, fault.times[1:])]
+    assert fault.hits == 3 and gaps[0] >= backoff and gaps[1] >= 2 * backoff, (fault.hits, gaps)
+
+
+@pytest.mark.parametrize("kind", ["status", "hang", "drop"])
+def test_push_fault_is_retried_with_backoff_then_one_clear_line(hub_server, tmp_path, short_timeouts, kind):
+    src = make_model_folder(tmp_path / "model")
+    before = digest(src)
+    repo_id = hub_server.new_repo_id()
+    fault = inject(hub_server, kind, "/api/repos/create")
+
+    with pytest.raises(HubError) as info:
+        push_to_hub(src, repo_id, retry_backoff=0.2)
+
+    assert_backoff(fault, 0.2)
+    message = str(info.value)
+    assert "\n" not in message and f"upload to {repo_id} failed after 3 attempts (try again later)" in message, message
+    assert f"the local folder {src} is kept" in message
+    assert digest(src) == before
+
+
+@pytest.mark.parametrize("kind", ["status", "drop"])
+def test_push_survives_a_fault_during_the_commit(hub_server, tmp_path, kind):
+    src = make_model_folder(tmp_path / "model")
+    repo_id = hub_server.new_repo_id()
+    hub_server.seed_repo(repo_id, {})
+    fault = inject(hub_server, kind, f"/api/models/{repo_id}/commit/", times=1)
+
+    push_to_hub(src, repo_id)
+
+    assert fault.hits == 1 and hub_server.requests.count(("POST", f"/api/models/{repo_id}/commit/main")) == 2
+    assert digest(resolve_model_dir(repo_id)) == digest(src)
+
+
+@pytest.mark.parametrize("kind, says", [("status", "HTTP 503"), ("hang", "ReadTimeout"), ("drop", "RemoteProtocolError")])
+def test_download_fault_is_retried_with_backoff_then_one_clear_line(hub_server, tmp_path, short_timeouts, kind, says):
+    src = make_model_folder(tmp_path / "model")
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(src, repo_id)
+    fault = inject(hub_server, kind, f"/api/models/{repo_id}/revision/")  # the call that starts every download
+
+    with pytest.raises(HubError) as info:
+        resolve_model_dir(repo_id)
+
+    assert_backoff(fault, hub.RETRY_BACKOFF)
+    message = str(info.value)
+    assert "\n" not in message and repo_id in message and says in message and "after 3 attempts (try again later)" in message, message
+    assert not list(Path(hub_server.cache_dir).rglob("model.safetensors"))  # nothing half-made to pick up
+    hub_server.clear_faults()
+    assert digest(resolve_model_dir(repo_id)) == digest(src)
+
+
+@pytest.mark.parametrize("kind", ["status", "hang", "drop", "truncate"])
+def test_weights_download_recovers_from_one_fault_byte_identical(hub_server, tmp_path, short_timeouts, kind):
+    src = make_model_folder(tmp_path / "model", os.urandom(256 * 1024))
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(src, repo_id)
+    path = f"/{repo_id}/resolve/{hub_server.head(repo_id)}/model.safetensors"
+    fault = inject(hub_server, kind, path, times=1, method="GET")
+
+    assert digest(resolve_model_dir(repo_id)) == digest(src)
+    assert fault.hits == 1 and hub_server.requests.count(("GET", path)) == 2
+
+
+def test_download_cut_off_mid_file_is_never_used(hub_server, tmp_path):
+    src = make_model_folder(tmp_path / "model", os.urandom(256 * 1024))
+    repo_id = hub_server.new_repo_id()
+    push_to_hub(src, repo_id)
+    path = f"/{repo_id}/resolve/{hub_server.head(repo_id)}/model.safetensors"
+    hub_server.truncate_next(path)  # half the weights arrive, then the connection closes...
+    fault = hub_server.fail_next(path, times=None, method="GET", status=500)  # ...and every resume fails
+
+    with pytest.raises(HubError, match="HTTP 500"):
+        resolve_model_dir(repo_id)
+    assert fault.hits == 3  # the client's own resume, then semstyle's two retries
+    cached = [p.name for p in Path(hub_server.cache_dir).rglob("*") if p.is_file()]
+    assert "model.safetensors" not in cached and not [n for n in cached if n.endswith(".incomplete")], cached
+    with hub_server.offline(), pytest.raises(HubError, match="incomplete"):
+        resolve_model_dir(repo_id)  # the half file is refused, never loaded
+    hub_server.clear_faults()
+    assert digest(resolve_model_dir(repo_id)) == digest(src)  # back online: resumed to the exact bytes
+
+
+# ---- tokens never leak: not in messages, logs, output, exceptions or model cards -------------------
+
+FAKE_TOKEN = "hf_abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def hub_failures(hub_server, tmp_path, echo: str) -> list[HubError]:
+    """Failed pushes (token from HF_TOKEN, then passed explicitly) and a failed download; the server echoes `echo`."""
+    src = make_model_folder(tmp_path / "model")
+    repo_id = hub_server.new_repo_id()
+    errors = []
+    hub_server.fail_next("/api/", times=None, status=500, message=echo)
+    for token in (None, FAKE_TOKEN):
+        with pytest.raises(HubError) as info:
+            push_to_hub(src, repo_id, token=token)
+        errors.append(info.value)
+    hub_server.clear_faults()
+    push_to_hub(src, repo_id)
+    hub_server.fail_next(f"/{repo_id}/resolve/", times=None, status=500, method="GET", message=echo)
+    with pytest.raises(HubError) as info:
+        resolve_model_dir(repo_id)
+    return errors + [info.value]
+
+
+@pytest.mark.parametrize("echo", ["injected fault", f"bad request from Bearer {FAKE_TOKEN}"])
+def test_token_never_leaks_from_hub_failures(hub_server, tmp_path, monkeypatch, caplog, capsys, echo):
+    import logging
+    import traceback
+
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    caplog.set_level(logging.DEBUG)
+    errors = hub_failures(hub_server, tmp_path, echo)  # the second: a careless server echoes the token back
+
+    out = capsys.readouterr()
+    tracebacks = ["".join(traceback.format_exception(e)) for e in errors]
+    assert len(errors) == 3 and all("500" in str(e) for e in errors)
+    for text in [out.out, out.err, caplog.text, *tracebacks]:
+        assert FAKE_TOKEN not in text and "abcdefghijklmnopqrstuvwxyz" not in text
+
+
+def test_token_never_leaks_from_a_failing_train_push(hub_server, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.helpers import image_folder, random_vgg_weights
+
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    hub_server.fail_next("/api/", times=None, status=503, message=f"bad request from Bearer {FAKE_TOKEN}")
+    args = ["--content-dir", str(image_folder(tmp_path / "c", n=2)), "--style", str(image_folder(tmp_path / "s", n=1)),
+            "--out", str(tmp_path / "run"), "--vgg-weights", str(random_vgg_weights(tmp_path / "vgg.safetensors")),
+            "--size", "32", "--batch", "1", "--steps", "1", "--channels", "8,16", "--n-res", "1", "--style-dim", "8",
+            "--push-to-hub", hub_server.new_repo_id()]
+    r = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                       capture_output=True, text=True, timeout=120)
+
+    assert r.returncode == 2 and "error: upload to" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    card = (tmp_path / "run" / "model" / "README.md").read_text()
+    for text in (r.stdout, r.stderr, card, *(p.read_text(errors="replace") for p in (tmp_path / "run").rglob("*.json"))):
+        assert FAKE_TOKEN not in text and "abcdefghijklmnopqrstuvwxyz" not in text
