@@ -2,7 +2,7 @@
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
 #   STAGE=universal|presets|ablation|all  SHARED=../shared  bash scripts/train_styles.sh
-# CPU (what shipped first): the defaults. GPU (what ships now, see README): scripts/train_gpu.sh.
+# CPU (what ships): the defaults. GPU: scripts/train_gpu.sh (a time-budgeted, higher-resolution pass; see README).
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 set -euo pipefail
