@@ -111,9 +111,7 @@ class Trainer:
         grams = {n: [] for n in self.cfg.LOSS_STYLE_LAYERS}
         stats = []
         for img in self.styles.images:
-            x = img[None].float().div(255)
-            x = torch.nn.functional.interpolate(x, scale_factor=min(1.0, self.cfg.style_size / max(x.shape[-2:])), mode="bilinear", antialias=True)
-            x = x.to(self.device)
+            x = self._style_input(img)
             feats = self.vgg(x, self.cfg.LOSS_STYLE_LAYERS + STYLE_LAYERS)  # one pass for both (same VGG16 weights)
             for n in grams:
                 grams[n].append(L.gram(feats[n]))
@@ -136,12 +134,13 @@ class Trainer:
         elif not self.cfg.arbitrary:
             with torch.no_grad():
                 if src.is_arbitrary:
-                    codes = [src.encode_style(self._style_for_encoder(img)) for img in self.styles.images]
+                    codes = [src.encode_style(self._style_input(img)) for img in self.styles.images]
                     self.model.style_code.copy_(torch.cat(codes).mean(0, keepdim=True))
                 else:
                     self.model.style_code.copy_(src.style_code)
 
-    def _style_for_encoder(self, img: torch.Tensor) -> torch.Tensor:
+    def _style_input(self, img: torch.Tensor) -> torch.Tensor:
+        """A decoded style image (uint8, 3,H,W) as VGG16 sees it for targets and the encoder: (1,3,h,w), max side style_size."""
         x = img[None].float().div(255)
         s = min(1.0, self.cfg.style_size / max(x.shape[-2:]))
         return torch.nn.functional.interpolate(x, scale_factor=s, mode="bilinear", antialias=True).to(self.device)
