@@ -20,8 +20,8 @@ from semstyle.device import resolve_device
 from semstyle.trainer import TrainConfig, Trainer
 
 MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discriminator have nothing to see
-# No fp16: without a grad scaler the small feature-loss gradients underflow and G trains on the GAN term alone
-# (seen on an H200: the output saturated to black within 300 steps). bf16 has fp32's range.
+# No fp16: there is no grad scaler, so small gradients can underflow. A run under fp16 on an H200 saturated G's
+# output to black within 300 steps (cause not isolated: fp32 CPU runs have darkened too, later). bf16 has fp32's range.
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 

@@ -49,7 +49,8 @@ def autocast(device: torch.device, dtype: torch.dtype):
 
 
 def training_dtype(device: torch.device) -> torch.dtype:
-    """The autocast dtype for training: bf16 where it is native (fp16 would need a grad scaler), else fp32."""
+    """The autocast dtype for training: as for inference, except bf16 (or fp32) instead of CUDA fp16, which
+    would need a grad scaler."""
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    return torch.bfloat16 if cpu_has_fast_bf16() else torch.float32
+    return default_dtype(device)
