@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ckpt-every", type=int, default=d["ckpt_every"], help="write a checkpoint every N steps")
     p.add_argument("--fp32-weights", action="store_true", help="export fp32 weights instead of fp16")
     g = GeneratorConfig()
-    p.add_argument("--channels", default=",".join(map(str, g.channels)), help="generator widths at full, 1/2, 1/4, ... resolution")
+    p.add_argument("--channels", default=",".join(map(str, g.channels)), help="generator widths at 1/2, 1/4, 1/8, ... resolution")
     p.add_argument("--n-res", type=int, default=g.n_res, help="generator residual blocks at the lowest resolution")
     p.add_argument("--style-dim", type=int, default=g.style_dim, help="size of the style code")
     return p.parse_args(argv)

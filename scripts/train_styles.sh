@@ -11,8 +11,9 @@ SHARED=${SHARED:-../shared}
 PY=${PY:-python}
 SIZE=${SIZE:-128}
 BATCH=${BATCH:-4}
-STEPS_U=${STEPS_U:-300}      # universal model
-STEPS_P=${STEPS_P:-80}       # each preset, fine-tuned from the universal model
+STEPS_U=${STEPS_U:-600}      # universal model
+STEPS_P=${STEPS_P:-300}      # each preset, fine-tuned from the universal model
+STYLE_W=${STYLE_W:-10}       # Gram loss weight (content weight 1): the style term drives these short runs
 MINUTES_U=${MINUTES_U:-0}    # 0 = no wall-time limit
 MINUTES_P=${MINUTES_P:-0}
 CKPT=${CKPT:-25}
@@ -33,7 +34,7 @@ universal_styles() {  # the public-domain collection + the dev styles, minus the
 }
 
 timed() { local t0=$SECONDS; "$@"; echo "$* :: $((SECONDS - t0)) s wall" | tee -a runs/times.log; }
-common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --ckpt-every "$CKPT" --resume)
+common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --ckpt-every "$CKPT" --resume)
 
 mkdir -p runs models
 if [[ $STAGE == universal || $STAGE == all ]]; then

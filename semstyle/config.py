@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: G's first conv has stride 2 and its last a pixel shuffle (1 had full-resolution convs)
 KINDS = ("per_style", "arbitrary")
 MAX_PARAMS = 50_000_000  # refuse to allocate anything bigger than this from a config file
 
@@ -16,13 +16,13 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    channels: tuple[int, ...] = (16, 32, 64, 96)  # widths at full, 1/2, 1/4, 1/8 resolution
-    n_res: int = 4  # residual blocks at the lowest resolution
+    channels: tuple[int, ...] = (24, 48, 96)  # widths at 1/2, 1/4, 1/8 resolution
+    n_res: int = 3  # residual blocks at the lowest resolution
     style_dim: int = 64  # style code that modulates the decoder's norms
 
     def validate(self) -> None:
-        if not (2 <= len(self.channels) <= 6) or any(not (4 <= c <= 1024) for c in self.channels):
-            raise ConfigError(f"generator channels {list(self.channels)} out of range (2-6 widths, each 4-1024)")
+        if not (1 <= len(self.channels) <= 6) or any(not (4 <= c <= 1024) for c in self.channels):
+            raise ConfigError(f"generator channels {list(self.channels)} out of range (1-6 widths, each 4-1024)")
         if not (0 <= self.n_res <= 32) or not (1 <= self.style_dim <= 4096):
             raise ConfigError(f"generator n_res={self.n_res} / style_dim={self.style_dim} out of range")
         if self.approx_params() > MAX_PARAMS:
@@ -30,14 +30,14 @@ class GeneratorConfig:
 
     def approx_params(self) -> int:
         c, top = self.channels, self.channels[-1]
-        convs = 9 * sum(a * b for a, b in zip(c, c[1:])) * 2 + 9 * 3 * c[0] * 2 + self.n_res * 2 * 9 * top * top
+        convs = 9 * sum(a * b for a, b in zip(c, c[1:])) * 2 + 9 * 3 * c[0] + 9 * c[0] * 12 + self.n_res * 2 * 9 * top * top
         norms = 2 * self.style_dim * (sum(c) + 2 * self.n_res * top)
         return convs + norms
 
     @property
     def multiple(self) -> int:
         """Input sides are padded to a multiple of this (one factor 2 per downsampling)."""
-        return 2 ** (len(self.channels) - 1)
+        return 2 ** len(self.channels)
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ class ModelConfig:
             raise ConfigError("config.json has no integer format_version; is this a semstyle model?")
         if version > FORMAT_VERSION:  # check first: a newer format may legitimately have keys we don't know
             raise ConfigError(f"model format version {version} is newer than this semstyle supports ({FORMAT_VERSION}); upgrade semstyle")
+        if version < FORMAT_VERSION:
+            raise ConfigError(f"model format version {version} is from an older semstyle whose generator had another layout "
+                              f"(this one reads {FORMAT_VERSION}); retrain the model with train.py")
         _check_keys(cls, d, "config.json")
         g = d.get("generator", {})
         if not isinstance(g, dict):

@@ -502,6 +502,8 @@ MODEL_CASES: list[ModelCase] = [
               config_only=True),
     ModelCase("config_future_version", _cfg(format_version=99), "newer than this semstyle .*upgrade semstyle",
               config_only=True),
+    ModelCase("config_old_version", _cfg(format_version=1), "older semstyle .*retrain the model",
+              config_only=True),
     ModelCase("config_not_semstyle", _config_text('{"model_type": "bert", "hidden_size": 768}'),
               "no integer format_version", config_only=True),
     ModelCase("config_bad_kind", _cfg(kind="../../evil"), "kind must be one of", config_only=True),

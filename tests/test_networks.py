@@ -51,7 +51,7 @@ def test_frozen_norm_statistics_reproduce_the_untiled_pass():
 
 
 @pytest.mark.parametrize("bad", [
-    {"channels": (4096, 16)}, {"channels": (8,)}, {"n_res": 1000}, {"style_dim": 0}, {"channels": (1024, 1024, 1024, 1024), "n_res": 32},
+    {"channels": (4096, 16)}, {"channels": ()}, {"n_res": 1000}, {"style_dim": 0}, {"channels": (1024, 1024, 1024, 1024), "n_res": 32},
 ])
 def test_absurd_generator_sizes_are_refused_before_allocating(bad):
     with pytest.raises(ConfigError):
