@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-FORMAT_VERSION = 2  # 2: G's first conv has stride 2 and its last a pixel shuffle (1 had full-resolution convs)
+FORMAT_VERSION = 2  # 2: G has no full-resolution conv (1 had a head and a tail at full resolution)
 KINDS = ("per_style", "arbitrary")
 MAX_PARAMS = 50_000_000  # refuse to allocate anything bigger than this from a config file
 
@@ -30,7 +30,7 @@ class GeneratorConfig:
 
     def approx_params(self) -> int:
         c, top = self.channels, self.channels[-1]
-        convs = 9 * sum(a * b for a, b in zip(c, c[1:])) * 2 + 9 * 3 * c[0] + 9 * c[0] * 12 + self.n_res * 2 * 9 * top * top
+        convs = 9 * sum(a * b for a, b in zip(c, c[1:])) * 2 + 9 * 3 * c[0] + 9 * c[0] * 3 + self.n_res * 2 * 9 * top * top
         norms = 2 * self.style_dim * (sum(c) + 2 * self.n_res * top)
         return convs + norms
 

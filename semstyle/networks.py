@@ -2,8 +2,10 @@
 
 Pixels are RGB in [0, 1] (see `semstyle.images`). G is fully convolutional: any size in, the same
 size out; inputs are reflection-padded to a multiple of 2**downsamplings and cropped back.
-G does no convolution at full resolution: its first conv has stride 2 and its last predicts the four
-sub-pixels of every 2×2 block (pixel shuffle), which halves its cost on a CPU (see README, Speed).
+G does no convolution at full resolution: its first conv has stride 2 and its last predicts the change
+at 1/2 resolution, upsampled bilinearly. That halves its cost on a CPU (see README, Speed) and, unlike a
+pixel shuffle (which grew 1-px noise to feed the relu1_2 Gram loss), cannot draw checkerboards; the photo's
+own fine detail passes through the skip.
 """
 from __future__ import annotations
 
@@ -84,8 +86,8 @@ class Generator(nn.Module):
     """G(x, s): x (N,3,H,W) in [0,1], s (N or 1, style_dim) -> (N,3,H,W) in [0,1].
 
     Encoder (stride-2 convs, the first one on the photo) -> residual blocks at 1/2**k resolution ->
-    decoder (bilinear upsample + conv) back to 1/2 resolution -> a conv that predicts each 2×2 block's
-    four pixels (pixel shuffle). Every norm is modulated by s; the output is added to the photo in logit space.
+    decoder (bilinear upsample + conv) back to 1/2 resolution -> a conv to a 3-channel change, upsampled
+    bilinearly. Every norm is modulated by s; the change is added to the photo in logit space.
     """
 
     def __init__(self, config: GeneratorConfig):
@@ -96,7 +98,7 @@ class Generator(nn.Module):
         self.down = nn.ModuleList(ConvNormAct(a, b, d, stride=2) for a, b in zip(c, c[1:]))
         self.res = nn.ModuleList(ResBlock(c[-1], d) for _ in range(config.n_res))
         self.up = nn.ModuleList(ConvNormAct(b, a, d, upsample=True) for a, b in reversed(list(zip(c, c[1:]))))
-        self.tail = conv3x3(c[0], 3 * 4)  # 4 sub-pixels per channel, at 1/2 resolution
+        self.tail = conv3x3(c[0], 3)  # at 1/2 resolution
         nn.init.zeros_(self.tail[1].weight)  # with the skip below, G starts as the identity: content kept from step 0
         nn.init.zeros_(self.tail[1].bias)
 
@@ -117,7 +119,7 @@ class Generator(nn.Module):
         for layer in self.up:
             y = layer(y, s)
         # global skip in logit space: G predicts how to change the photo, so it never has to learn to redraw it
-        residual = F.pixel_shuffle(self.tail(y), 2).float()
+        residual = F.interpolate(self.tail(y).float(), scale_factor=2.0, mode="bilinear", align_corners=False)
         y = torch.sigmoid(residual + torch.logit(x.float().clamp(0.01, 0.99)))
         return y[:, :, :h, :w]
 
