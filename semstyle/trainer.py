@@ -18,6 +18,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from . import losses as L
+from .cli_errors import UserError
 from .config import GeneratorConfig, ModelConfig
 from .data import ImageSet, step_generator
 from .device import autocast
@@ -27,6 +28,17 @@ from .networks import STYLE_LAYERS, Discriminator, style_statistics
 from .vgg import VGG16Features, load_vgg16_state_dict
 
 CKPT_NAME = "checkpoint.pt"
+COLLAPSE_STEPS = 10  # this many flat steps in a row stop training (see `looks_collapsed`)
+
+
+class TrainingCollapsed(UserError):
+    """G's output went flat (black); training does not undo that, so the run stops before saving it."""
+
+
+def looks_collapsed(logs: dict) -> bool:
+    """A step whose output has gone flat: content features all but erased (relative loss ≈ 1) and no texture
+    (TV ≈ 0). Seen when an output saturates to black: the sigmoid's gradient vanishes and G never comes back."""
+    return logs["content"] > 0.8 and logs["tv"] < 0.02
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ class Trainer:
         if self.world > 1:
             self.G, self.Dp = DDP(self.model), DDP(self.D)
         self.step, self.history = 0, []
+        self.checkpoint_step = 0  # the step in out/checkpoint.pt (0: none yet)
         self.cpu_seconds = 0.0  # process CPU time spent in training steps, summed over resumes
 
     # ---- style targets, computed once --------------------------------------------------------------
@@ -223,16 +236,24 @@ class Trainer:
         cfg = self.cfg
         bar = tqdm(total=cfg.steps, initial=self.step, disable=self.rank != 0, dynamic_ncols=True, desc="train")
         deadline = time.monotonic() + cfg.max_minutes * 60 if cfg.max_minutes > 0 else float("inf")
+        flat = 0
         try:
             while self.step < cfg.steps and not self._out_of_time(deadline):
                 logs = self.train_step()
                 bar.update(1)
+                flat = flat + 1 if self._rank0_says(looks_collapsed(logs)) else 0
+                if flat == COLLAPSE_STEPS:
+                    bar.close()
+                    raise TrainingCollapsed(
+                        f"stopped at step {self.step}: G's output has been flat (black) for {flat} steps, a collapse training does not undo; "
+                        f"{self.out / CKPT_NAME} still holds step {self.checkpoint_step} (`--resume --steps {self.checkpoint_step}` exports it); "
+                        f"lower --lr or --style-weight to train further")
                 if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                     self.history.append({"step": self.step} | logs)
                     bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k != "g"})
                 if self.step % cfg.sample_every == 0:
                     self.save_samples()
-                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps:
+                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps and not flat:  # never save a flat G
                     self.save_checkpoint()
         except KeyboardInterrupt:
             bar.close()
@@ -246,13 +267,16 @@ class Trainer:
         return self.export(command)
 
     def _out_of_time(self, deadline: float) -> bool:
-        """Past the --max-minutes deadline; under DDP rank 0 decides, so every rank stops at the same step."""
-        if deadline == float("inf"):
-            return False
-        late = torch.tensor(float(time.monotonic() > deadline), device=self.device)
-        if self.world > 1:
-            dist.broadcast(late, src=0)
-        return bool(late)
+        """Past the --max-minutes deadline (rank 0's clock decides)."""
+        return deadline != float("inf") and self._rank0_says(time.monotonic() > deadline)
+
+    def _rank0_says(self, flag: bool) -> bool:
+        """Rank 0's `flag` on every rank (under DDP), so all ranks stop at the same step."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor(float(flag), device=self.device)
+        dist.broadcast(t, src=0)
+        return bool(t)
 
     def _is_writer(self) -> bool:
         return self.rank == 0
@@ -269,6 +293,7 @@ class Trainer:
             return
         self.out.mkdir(parents=True, exist_ok=True)
         atomic_torch_save(self.checkpoint_state(), self.out / CKPT_NAME)
+        self.checkpoint_step = self.step
 
     def load_checkpoint(self) -> bool:
         """Resume from out/checkpoint.pt if present (our own file; loaded with weights_only=True)."""
@@ -287,6 +312,7 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.step, self.history, self.cpu_seconds = state["step"], state["history"], state.get("cpu_seconds", 0.0)
+        self.checkpoint_step = self.step
         return True
 
     @torch.no_grad()

@@ -9,7 +9,7 @@ import torch
 
 import train
 from semstyle import StyleModel
-from semstyle.trainer import TrainConfig, Trainer
+from semstyle.trainer import TrainConfig, Trainer, TrainingCollapsed, looks_collapsed
 from tests.conftest import ROOT
 from tests.helpers import TINY, image_folder, random_vgg_weights
 
@@ -92,6 +92,28 @@ def test_max_minutes_stops_checkpoints_and_exports(data, tmp_path, monkeypatch):
     assert "Trained for 2 steps (stopped by --max-minutes; `--steps 2` reproduces it)" in (folder / "README.md").read_text()
     again = _trainer(data, tmp_path, steps=50)
     assert again.load_checkpoint() and again.step == 2
+
+
+def test_a_collapse_stops_training_before_it_is_saved(data, tmp_path, monkeypatch):
+    t = _trainer(data, tmp_path, steps=50)
+    real_step = t.train_step
+
+    def collapse_after_4():  # steps 1-4 as trained; from step 5 on, the logs of a black output
+        logs = real_step()
+        return logs if t.step <= 4 else logs | {"content": 0.99, "tv": 0.001}
+
+    monkeypatch.setattr(t, "train_step", collapse_after_4)
+    with pytest.raises(TrainingCollapsed, match=r"stopped at step 14: .*still holds step 4 \(`--resume --steps 4` exports it\)"):
+        t.fit()
+    assert not (tmp_path / "model").exists()
+    again = _trainer(data, tmp_path, steps=50)
+    assert again.load_checkpoint() and again.step == 4
+
+
+def test_flat_outputs_look_collapsed_and_stylised_ones_do_not():
+    assert looks_collapsed({"content": 0.97, "tv": 0.005})
+    assert not looks_collapsed({"content": 0.70, "tv": 0.06})  # a strong preset step (starry_night, step 103)
+    assert not looks_collapsed({"content": 0.95, "tv": 0.08})  # far from the photo, but textured
 
 
 def test_torchrun_two_gloo_processes(data, tmp_path):
