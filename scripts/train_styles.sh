@@ -11,9 +11,9 @@ SHARED=${SHARED:-../shared}
 PY=${PY:-python}
 SIZE=${SIZE:-128}
 BATCH=${BATCH:-4}
-STEPS_U=${STEPS_U:-300}      # universal model (this recipe collapses to black from ~step 370: README)
+STEPS_U=${STEPS_U:-300}      # universal model
 STEPS_P=${STEPS_P:-200}      # each preset, fine-tuned from the universal model
-STYLE_W=${STYLE_W:-10}       # Gram loss weight (content weight 1): the style term drives these short runs
+STYLE_W=${STYLE_W:-10}       # symmetric Gram loss weight (content weight 1)
 MINUTES_U=${MINUTES_U:-0}    # 0 = no wall-time limit
 MINUTES_P=${MINUTES_P:-0}
 CKPT=${CKPT:-25}

@@ -26,17 +26,22 @@ def content_loss(phi_x: Features, phi_y: Features, layers: tuple[str, ...]) -> t
     return sum(F.mse_loss(phi_y[n].float(), phi_x[n].float()) / phi_x[n].float().pow(2).mean().clamp_min(1e-8) for n in layers)
 
 
-def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...],
-              scale: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...], symmetric: bool = False) -> torch.Tensor:
     """Σ_layers ‖G(Φ(y)) − G_t‖² / s (means). Relative, because raw Gram magnitudes differ by ~10⁴ between
-    relu1_2 and relu4_3: s is `scale[layer]` when given (one constant per layer, e.g. the mean ‖G_t‖² of a style
-    collection, so a nearly flat painting cannot blow the loss up), else each target's own ‖G_t‖².
+    relu1_2 and relu4_3: s is the target's own ‖G_t‖², or with `symmetric` (‖G(Φ(y))‖² + ‖G_t‖²) / 2.
+
+    The symmetric form is what G trains on. With s = ‖G_t‖² a black output scores exactly 1 per layer, less than
+    a poor stylisation of a bright photo scores against a dark painting, so black becomes the minimum and
+    training collapses into it (README). Symmetric, black scores 2, the maximum; for G(Φ(y)) = α·G_t the loss
+    is 2(1 − 2α/(1 + α²)), smallest at α = 1; a nearly flat painting cannot blow it up.
     Targets are (N or 1, C, C) and broadcast over the batch."""
     total = 0.0
     for n in layers:
         g, t = gram(phi_y[n]), target_grams[n].float()
-        s = scale[n] if scale is not None else t.pow(2).flatten(1).mean(1).clamp_min(1e-12)
-        total = total + ((g - t) ** 2).flatten(1).mean(1).div(s).mean()
+        s = t.pow(2).flatten(1).mean(1)
+        if symmetric:
+            s = (s + g.pow(2).flatten(1).mean(1)) / 2
+        total = total + ((g - t) ** 2).flatten(1).mean(1).div(s.clamp_min(1e-12)).mean()
     return total
 
 

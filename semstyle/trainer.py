@@ -52,7 +52,7 @@ class TrainConfig:
     batch: int = 4
     lr: float = 2e-4  # Adam, for G and D
     content_weight: float = 1.0  # on relu4_3 (high-level: keeps objects recognisable)
-    style_weight: float = 3.0  # relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
+    style_weight: float = 10.0  # symmetric relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
     adv_weight: float = 0.1  # hinge GAN loss against real art
     tv_weight: float = 0.3
     r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
@@ -131,7 +131,6 @@ class Trainer:
             if self.cfg.arbitrary:
                 stats.append(style_statistics(feats))
         self.style_grams = {n: torch.cat(v) for n, v in grams.items()}  # (S,C,C)
-        self.gram_scale = {n: v.pow(2).mean() for n, v in self.style_grams.items()}  # one constant per layer
         if not self.cfg.arbitrary:  # one style (or a domain): its mean Gram is the target
             self.style_grams = {n: v.mean(0, keepdim=True) for n, v in self.style_grams.items()}
         self.style_stats = torch.cat(stats) if stats else None
@@ -193,7 +192,7 @@ class Trainer:
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
         parts = {
             "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS),
-            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS, scale=self.gram_scale),
+            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS, symmetric=True),
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
         }

@@ -30,8 +30,19 @@ def test_gram_loss_is_relative_and_zero_at_target():
     assert L.gram_loss(f, t, ("x",)) == 0
     doubled = {"x": 2 * t["x"]}  # ‖g − 2g‖² / ‖2g‖² = 1/4
     assert torch.isclose(L.gram_loss(f, doubled, ("x",)), torch.tensor(0.25))
-    scale = {"x": torch.tensor(2.0)}  # a fixed per-layer constant instead: ‖g − 2g‖² / 2
-    assert torch.isclose(L.gram_loss(f, doubled, ("x",), scale=scale), t["x"].pow(2).mean() / 2)
+    # symmetric: ‖g − 2g‖² / ((‖g‖² + ‖2g‖²) / 2) = 1 / (5/2) = 0.4, i.e. 2(1 − 2α/(1 + α²)) at α = 1/2
+    assert torch.isclose(L.gram_loss(f, doubled, ("x",), symmetric=True), torch.tensor(0.4))
+
+
+def test_symmetric_gram_loss_makes_a_black_output_the_worst_not_the_best():
+    g = torch.Generator().manual_seed(0)
+    style = {"x": torch.rand(2, 8, 16, 16, generator=g)}
+    target = {"x": L.gram(style["x"])[:1]}
+    black = {"x": torch.zeros(2, 8, 16, 16)}
+    bright = {"x": 3 * torch.rand(2, 8, 16, 16, generator=g)}  # a poor match with 9× the Gram magnitude
+    # the plain relative loss prefers black (exactly 1) to the poor match; the symmetric one scores black 2, its maximum
+    assert L.gram_loss(black, target, ("x",)) == 1 < L.gram_loss(bright, target, ("x",))
+    assert L.gram_loss(black, target, ("x",), symmetric=True) == 2 > L.gram_loss(bright, target, ("x",), symmetric=True)
 
 
 def test_mean_std_loss():
