@@ -189,3 +189,20 @@ def test_smoke_run(tmp_path, capsys):
     for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",
                     "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (cached style)", "gatys (2 lbfgs steps)"):
         assert variant in timed
+
+
+@needs_shared
+def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
+    from bench import domain
+
+    collection = tmp_path / "collection"
+    collection.mkdir()
+    for f in sorted((SHARED / "data" / "styles").glob("*.jpg"))[:3]:
+        (collection / f.name).symlink_to(f)
+    out = tmp_path / "domain.md"
+    domain.main(["--models", str(tiny_models(tmp_path)[0]), "--collection", str(collection), "--n-content", "2", "--size", "48",
+                 "--vgg-weights", str(VGG_PATH), "--effnet-weights", str(SHARED / "weights" / "efficientnet_lite0_imagenet.safetensors"),
+                 "--content", str(SHARED / "data" / "content" / "eval"), "--out", str(out)])
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| semstyle:")]
+    assert len(rows) == 1 and rows[0].startswith("| semstyle:tiny_preset |")
+    assert all(math.isfinite(float(v)) for v in rows[0].strip("| ").split(" | ")[1:])

@@ -1,0 +1,80 @@
+"""Domain-style ablation: how close each model's outputs come to a whole style collection.
+
+python -m bench.domain --models models/public_domain_collection runs/public_domain_collection_noadv/model \
+    --collection ../shared/data/styles_public_domain --n-content 6
+
+A domain preset has no single style image, so `python -m bench` leaves it out. Here the reference is the
+collection: the patch Fréchet distance on relu4_3 between all output positions and all collection positions
+(the distribution metric, what D is for), the relative Gram distance to the collection's mean Gram, content
+distance and EfficientNet-Lite0 top-1 agreement, each a mean over `content/eval` photos. Prints one Markdown
+table and writes it to --out.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from semstyle.vgg import load_vgg16
+
+from bench import metrics
+from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET, DEFAULT_VGG
+from bench.data import image_files, load_set, spread
+from bench.efficientnet import class_probabilities, load_efficientnet_lite0
+from bench.methods import load_pipeline, model_name
+
+
+@torch.inference_mode()
+def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content: int, size: int, vgg, effnet) -> list[dict]:
+    layers = (metrics.FRECHET_LAYER, *metrics.STYLE_LAYERS)
+    styles = load_set(image_files(collection, "collection"), size)
+    phi_s = [vgg(x, layers=layers) for x in styles.values()]
+    ref = metrics.gaussian_stats(torch.cat([metrics.patch_vectors(f[metrics.FRECHET_LAYER]) for f in phi_s]))
+    mean_gram = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]).mean(0, keepdim=True) for n in metrics.STYLE_LAYERS}
+    contents = load_set(spread(image_files(content_dir, "content"), n_content), size)
+    rows = []
+    for folder in models:
+        pipe = load_pipeline(folder, "cpu")
+        patches, content, gram, top1 = [], [], [], []
+        for x in contents.values():
+            y = pipe.stylize(x).float().clamp(0, 1)
+            phi_x, phi_y = vgg(x, layers=layers), vgg(y, layers=layers)
+            patches.append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]))
+            content.append(float(metrics.content_distance(phi_x, phi_y)[0]))
+            gram.append(sum(float(metrics.relative_sq_error(metrics.gram(phi_y[n]), mean_gram[n])[0]) for n in metrics.STYLE_LAYERS) / len(metrics.STYLE_LAYERS))
+            top1.append(float(metrics.top1_agreement(class_probabilities(effnet, x), class_probabilities(effnet, y))[0]))
+        fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
+        mean = lambda v: sum(v) / len(v)  # noqa: E731
+        rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "gram_to_collection_mean": mean(gram),
+                     "content_mse_relu4_3": mean(content), "top1_agree": mean(top1)})
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| model | patch Fréchet relu4_3 ↓ | Gram to collection mean ↓ | content ↓ | top-1 ↑ |", "|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", nargs="+", type=Path, required=True, help="semstyle per-style model folders")
+    p.add_argument("--collection", type=Path, required=True, help="the style collection the domain models learned")
+    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="evaluation photos (never training data)")
+    p.add_argument("--n-content", type=int, default=6)
+    p.add_argument("--size", type=int, default=256, help="max side of photos and collection images")
+    p.add_argument("--vgg-weights", type=Path, default=DEFAULT_VGG)
+    p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET)
+    p.add_argument("--out", type=Path, default=Path("bench/results/domain.md"))
+    args = p.parse_args(argv)
+    layers = tuple(dict.fromkeys((metrics.FRECHET_LAYER, *metrics.STYLE_LAYERS)))
+    vgg, effnet = load_vgg16(args.vgg_weights, layers), load_efficientnet_lite0(args.effnet_weights)
+    table = markdown(evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
