@@ -51,7 +51,8 @@ preset() {  # name, style image or folder, extra train.py flags...
     || { echo "$name failed, see runs/$name.log" >&2; return 1; }
   [[ $name == *_noadv ]] || { rm -rf "models/$name" && cp -r "runs/$name/model" "models/$name"; }
 }
-launch() { if [[ $PARALLEL == 1 ]]; then preset "$@" & else preset "$@"; fi; }
+failed=()  # one preset failing (e.g. a TrainingCollapsed stop) does not cancel the others
+launch() { if [[ $PARALLEL == 1 ]]; then preset "$@" & else preset "$@" || failed+=("$1"); fi; }
 
 if [[ $STAGE == presets || $STAGE == all ]]; then
   for s in starry_night the_scream shipwreck woman_with_hat_matisse mondrian; do
@@ -66,3 +67,4 @@ if [[ $STAGE == ablation || $STAGE == all ]]; then  # the same budget without th
   launch public_domain_collection_noadv "$SHARED/data/styles_public_domain" --adv-weight 0
 fi
 wait
+if (( ${#failed[@]} )); then echo "failed: ${failed[*]}" >&2; exit 1; fi
