@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from statistics import fmean
 
 import torch
 
@@ -24,30 +25,30 @@ from bench.data import image_files, load_set, spread
 from bench.efficientnet import class_probabilities, load_efficientnet_lite0
 from bench.methods import load_pipeline, model_name
 
+LAYERS = tuple(dict.fromkeys((metrics.FRECHET_LAYER, metrics.CONTENT_LAYER, *metrics.STYLE_LAYERS)))
+
 
 @torch.inference_mode()
 def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content: int, size: int, vgg, effnet) -> list[dict]:
-    layers = (metrics.FRECHET_LAYER, *metrics.STYLE_LAYERS)
-    styles = load_set(image_files(collection, "collection"), size)
-    phi_s = [vgg(x, layers=layers) for x in styles.values()]
+    phi_s = [vgg(x, layers=LAYERS) for x in load_set(image_files(collection, "collection"), size).values()]
     ref = metrics.gaussian_stats(torch.cat([metrics.patch_vectors(f[metrics.FRECHET_LAYER]) for f in phi_s]))
     mean_gram = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]).mean(0, keepdim=True) for n in metrics.STYLE_LAYERS}
     contents = load_set(spread(image_files(content_dir, "content"), n_content), size)
+    seen = [(vgg(x, layers=LAYERS), class_probabilities(effnet, x)) for x in contents.values()]  # the same for every model
     rows = []
     for folder in models:
         pipe = load_pipeline(folder, "cpu")
         patches, content, gram, top1 = [], [], [], []
-        for x in contents.values():
+        for x, (phi_x, p_x) in zip(contents.values(), seen):
             y = pipe.stylize(x).float().clamp(0, 1)
-            phi_x, phi_y = vgg(x, layers=layers), vgg(y, layers=layers)
+            phi_y = vgg(y, layers=LAYERS)
             patches.append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]))
             content.append(float(metrics.content_distance(phi_x, phi_y)[0]))
-            gram.append(sum(float(metrics.relative_sq_error(metrics.gram(phi_y[n]), mean_gram[n])[0]) for n in metrics.STYLE_LAYERS) / len(metrics.STYLE_LAYERS))
-            top1.append(float(metrics.top1_agreement(class_probabilities(effnet, x), class_probabilities(effnet, y))[0]))
+            gram.append(float(metrics.gram_distance_to(phi_y, mean_gram)[0]))
+            top1.append(float(metrics.top1_agreement(p_x, class_probabilities(effnet, y))[0]))
         fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
-        mean = lambda v: sum(v) / len(v)  # noqa: E731
-        rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "gram_to_collection_mean": mean(gram),
-                     "content_mse_relu4_3": mean(content), "top1_agree": mean(top1)})
+        rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "gram_to_collection_mean": fmean(gram),
+                     "content_mse_relu4_3": fmean(content), "top1_agree": fmean(top1)})
     return rows
 
 
@@ -68,8 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET)
     p.add_argument("--out", type=Path, default=Path("bench/results/domain.md"))
     args = p.parse_args(argv)
-    layers = tuple(dict.fromkeys((metrics.FRECHET_LAYER, *metrics.STYLE_LAYERS)))
-    vgg, effnet = load_vgg16(args.vgg_weights, layers), load_efficientnet_lite0(args.effnet_weights)
+    vgg, effnet = load_vgg16(args.vgg_weights, LAYERS), load_efficientnet_lite0(args.effnet_weights)
     table = markdown(evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)

@@ -56,7 +56,7 @@ def perceptual_distance(phi_a: Features, phi_b: Features, layers: tuple[str, ...
     return torch.stack(per_layer).mean(0)
 
 
-def relative_sq_error(out: torch.Tensor, target: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+def _relative_sq_error(out: torch.Tensor, target: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
     """(N,...) vs (N or 1,...) -> (N,) ‖out − target‖² / ‖target‖² per image."""
     d = (out.float() - target.float()).pow(2).flatten(1).sum(1)
     return d / (target.float().pow(2).flatten(1).sum(1) + eps)
@@ -69,7 +69,12 @@ def gram_distance(phi_output: Features, phi_style: Features, layers: tuple[str, 
     relu4_3) and the value does not depend on the VGG weights' overall scale. 0 = same Grams;
     sizes may differ.
     """
-    return sum(relative_sq_error(gram(phi_output[n]), gram(phi_style[n])) for n in layers) / len(layers)
+    return gram_distance_to(phi_output, {n: gram(phi_style[n]) for n in layers}, layers)
+
+
+def gram_distance_to(phi_output: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
+    """`gram_distance` against given Gram matrices (N or 1, C, C) per layer, e.g. a style collection's mean: (N,)."""
+    return sum(_relative_sq_error(gram(phi_output[n]), target_grams[n]) for n in layers) / len(layers)
 
 
 def mean_std_distance(phi_output: Features, phi_style: Features, layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
@@ -77,7 +82,7 @@ def mean_std_distance(phi_output: Features, phi_style: Features, layers: tuple[s
     total = 0.0
     for n in layers:
         out, style = torch.cat(mean_std(phi_output[n]), 1), torch.cat(mean_std(phi_style[n]), 1)  # (N,2C,1,1)
-        total = total + relative_sq_error(out, style)
+        total = total + _relative_sq_error(out, style)
     return total / len(layers)
 
 
