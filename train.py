@@ -21,7 +21,8 @@ from semstyle.trainer import TrainConfig, Trainer
 
 MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discriminator have nothing to see
 # No fp16: there is no grad scaler, so small gradients can underflow. A run under fp16 on an H200 saturated G's
-# output to black within 300 steps (cause not isolated: fp32 CPU runs have darkened too, later). bf16 has fp32's range.
+# output to black within 300 steps. fp32 CPU runs collapsed too, under the old style loss (README), so fp16 may not
+# have been the cause; it is not offered all the same. bf16 has fp32's range.
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
