@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
-#   STAGE=universal|presets|ablation|all  SHARED=../shared  bash scripts/train_styles.sh
-# CPU (what ships): the defaults. GPU: scripts/train_gpu.sh (a time-budgeted, higher-resolution pass; see README).
+#   STAGE=universal|presets|ablation|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
+# CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
+# 256 px that the other presets ship from. models/universal predates the symmetric content and layout losses: it
+# is this script's universal stage at commit f92d7c4.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
+#   ONLY="a b"           train only the presets (and ablation runs) with these names
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
@@ -14,11 +17,14 @@ BATCH=${BATCH:-4}
 STEPS_U=${STEPS_U:-300}      # universal model
 STEPS_P=${STEPS_P:-200}      # each preset, fine-tuned from the universal model
 STYLE_W=${STYLE_W:-10}       # symmetric Gram loss weight (content weight 1)
+LAYOUT_W=${LAYOUT_W:-20}     # large-scale luminance loss weight (no black blobs)
 MINUTES_U=${MINUTES_U:-0}    # 0 = no wall-time limit
 MINUTES_P=${MINUTES_P:-0}
 CKPT=${CKPT:-25}
 PARALLEL=${PARALLEL:-0}
 STAGE=${STAGE:-all}
+ONLY=${ONLY:-}
+stage() { [[ $STAGE == all || ,$STAGE, == *,$1,* ]]; }
 export SEMSTYLE_VGG_WEIGHTS=${SEMSTYLE_VGG_WEIGHTS:-$SHARED/weights/vgg16_imagenet_features.safetensors}
 CONTENT=$SHARED/data/content/train   # never the eval photos
 HELD_OUT="la_muse sketch brushstrokes frida_kahlo"  # unseen by every model: the universal model is judged on them
@@ -33,14 +39,23 @@ universal_styles() {  # the public-domain collection + the dev styles, minus the
   echo "$d"
 }
 
-timed() { local t0=$SECONDS; "$@"; echo "$* :: $((SECONDS - t0)) s wall" | tee -a runs/times.log; }
-common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --ckpt-every "$CKPT" --resume)
+timed() {  # run "$@", log its wall time, return its exit status
+  local t0=$SECONDS rc=0
+  "$@" || rc=$?
+  echo "$* :: $((SECONDS - t0)) s wall, exit $rc" | tee -a runs/times.log
+  return $rc
+}
+common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --layout-weight "$LAYOUT_W" --ckpt-every "$CKPT" --resume)
 
 mkdir -p runs models
-if [[ $STAGE == universal || $STAGE == all ]]; then
-  timed $PY train.py --arbitrary --style "$(universal_styles)" --out runs/universal --name "universal (any style)" \
-    --steps "$STEPS_U" --max-minutes "$MINUTES_U" --lr 5e-4 --sample-every "${SAMPLE_U:-100}" "${common[@]}"
-  rm -rf models/universal && cp -r runs/universal/model models/universal
+failed=()  # one run failing (e.g. a TrainingCollapsed stop) does not cancel the others
+if stage universal; then
+  if timed $PY train.py --arbitrary --style "$(universal_styles)" --out runs/universal --name "universal (any style)" \
+    --steps "$STEPS_U" --max-minutes "$MINUTES_U" --lr 5e-4 --sample-every "${SAMPLE_U:-100}" "${common[@]}"; then
+    rm -rf models/universal && cp -r runs/universal/model models/universal
+  else
+    failed+=(universal); echo "universal failed: the presets start from the models/universal already there" >&2
+  fi
 fi
 
 preset() {  # name, style image or folder, extra train.py flags...
@@ -51,10 +66,13 @@ preset() {  # name, style image or folder, extra train.py flags...
     || { echo "$name failed, see runs/$name.log" >&2; return 1; }
   [[ $name == *_noadv ]] || { rm -rf "models/$name" && cp -r "runs/$name/model" "models/$name"; }
 }
-failed=()  # one preset failing (e.g. a TrainingCollapsed stop) does not cancel the others
-launch() { if [[ $PARALLEL == 1 ]]; then preset "$@" & else preset "$@" || failed+=("$1"); fi; }
+declare -A pids=()
+launch() {  # a preset now, or in the background with PARALLEL=1; skipped if ONLY leaves it out
+  [[ -z $ONLY || " $ONLY " == *" $1 "* ]] || return 0
+  if [[ $PARALLEL == 1 ]]; then preset "$@" & pids[$1]=$!; else preset "$@" || failed+=("$1"); fi
+}
 
-if [[ $STAGE == presets || $STAGE == all ]]; then
+if stage presets; then
   for s in starry_night the_scream shipwreck woman_with_hat_matisse mondrian; do
     launch "$s" "$SHARED/data/styles/$s.jpg"
   done
@@ -62,9 +80,9 @@ if [[ $STAGE == presets || $STAGE == all ]]; then
   launch great_wave "$SHARED/data/styles_public_domain/artic_24645.jpg"  # Hokusai, public domain
   launch the_bedroom "$SHARED/data/styles_public_domain/artic_28560.jpg" # van Gogh, public domain
 fi
-if [[ $STAGE == ablation || $STAGE == all ]]; then  # the same budget without the adversarial loss (not shipped)
+if stage ablation; then  # the same budget without the adversarial loss (not shipped)
   launch starry_night_noadv "$SHARED/data/styles/starry_night.jpg" --adv-weight 0
   launch public_domain_collection_noadv "$SHARED/data/styles_public_domain" --adv-weight 0
 fi
-wait
+for name in "${!pids[@]}"; do wait "${pids[$name]}" || failed+=("$name"); done
 if (( ${#failed[@]} )); then echo "failed: ${failed[*]}" >&2; exit 1; fi

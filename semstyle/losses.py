@@ -21,9 +21,22 @@ def mean_std(f: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Te
     return f.mean(dim=(2, 3), keepdim=True), (var + eps).sqrt()
 
 
-def content_loss(phi_x: Features, phi_y: Features, layers: tuple[str, ...]) -> torch.Tensor:
-    """The seed's E‖Φ(x) − Φ(G(x))‖², relative to E‖Φ(x)‖² so layers and images weigh alike; summed over `layers`."""
-    return sum(F.mse_loss(phi_y[n].float(), phi_x[n].float()) / phi_x[n].float().pow(2).mean().clamp_min(1e-8) for n in layers)
+def content_loss(phi_x: Features, phi_y: Features, layers: tuple[str, ...], symmetric: bool = False) -> torch.Tensor:
+    """The seed's E‖Φ(x) − Φ(G(x))‖², relative so layers and images weigh alike; summed over `layers`.
+
+    Plain: relative to E‖Φ(x)‖² over the batch. With `symmetric` (what G trains on), per image, relative to
+    (‖Φ(x)‖² + ‖Φ(G(x))‖²) / 2. Plain, blacking out an object costs its ‖Φ(x)‖², exactly 1 relative, less than
+    painting texture over it that does not match it (1 + ‖Φ(G(x))‖²/‖Φ(x)‖²), so G learns black blobs. Symmetric,
+    black scores 2, the same as uncorrelated texture, and any texture that keeps some of the object scores less."""
+    total = 0.0
+    for n in layers:
+        fx, fy = phi_x[n].float(), phi_y[n].float()
+        if not symmetric:
+            total = total + F.mse_loss(fy, fx) / fx.pow(2).mean().clamp_min(1e-8)
+            continue
+        s = (fx.pow(2).flatten(1).mean(1) + fy.pow(2).flatten(1).mean(1)) / 2
+        total = total + ((fy - fx) ** 2).flatten(1).mean(1).div(s.clamp_min(1e-8)).mean()
+    return total
 
 
 def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...], symmetric: bool = False) -> torch.Tensor:
@@ -53,6 +66,16 @@ def mean_std_loss(phi_y: Features, target: dict[str, tuple[torch.Tensor, torch.T
         mt, st = target[n]
         total = total + F.mse_loss(m, mt.expand_as(m)) + F.mse_loss(s, st.expand_as(s))
     return total
+
+
+def layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16) -> torch.Tensor:
+    """Mean squared difference of luminance between photo x and output y, averaged over a cells×cells grid.
+
+    Only the large-scale light and dark layout counts: colour and any texture finer than a cell are free. It keeps
+    G from meeting a dark painting's statistics with black blobs over parts of the photo."""
+    lum = x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    pool = lambda img: F.adaptive_avg_pool2d((img.float() * lum).sum(1, keepdim=True), cells)  # noqa: E731
+    return F.mse_loss(pool(y), pool(x))
 
 
 def total_variation(y: torch.Tensor) -> torch.Tensor:

@@ -36,8 +36,9 @@ class TrainingCollapsed(UserError):
 
 
 def looks_collapsed(logs: dict) -> bool:
-    """A step whose output has gone flat: content features all but erased (relative loss ≈ 1) and no texture
-    (TV ≈ 0). Seen when an output saturates to black: the sigmoid's gradient vanishes and G never comes back."""
+    """A step whose output has gone flat: content features all but erased (the symmetric content loss scores
+    black 2) and no texture (TV ≈ 0). Seen when an output saturates to black: the sigmoid's gradient vanishes
+    and G never comes back."""
     return logs["content"] > 0.8 and logs["tv"] < 0.02
 
 
@@ -55,6 +56,7 @@ class TrainConfig:
     style_weight: float = 10.0  # symmetric relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
     adv_weight: float = 0.1  # hinge GAN loss against real art
     tv_weight: float = 0.3
+    layout_weight: float = 20.0  # the photo's large-scale luminance (losses.layout_loss): no black blobs
     r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
     style_size: int = 256  # style images are resized to this max side for targets and the encoder
     init_from: str = ""  # model folder to start G from (e.g. the universal model, for a fast preset)
@@ -115,6 +117,7 @@ class Trainer:
         self.step, self.history = 0, []
         self.checkpoint_step = 0  # the step in out/checkpoint.pt (0: none yet)
         self.cpu_seconds = 0.0  # process CPU time spent in training steps, summed over resumes
+        self.wall_seconds = 0.0  # wall time spent in training steps, likewise (on a GPU, the figure that counts)
 
     # ---- style targets, computed once --------------------------------------------------------------
 
@@ -191,12 +194,14 @@ class Trainer:
             fake_logits = self.D(y)  # the plain module: D's weights are fixed here and get no gradient
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
         parts = {
-            "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS),
+            "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS, symmetric=True),
             "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS, symmetric=True),
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
+            "layout": L.layout_loss(x, y),
         }
-        parts["g"] = cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"] + cfg.tv_weight * parts["tv"]
+        parts["g"] = (cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"]
+                      + cfg.tv_weight * parts["tv"] + cfg.layout_weight * parts["layout"])
         return parts
 
     def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:
@@ -208,7 +213,7 @@ class Trainer:
         return {k: v.item() for k, v in parts.items()}
 
     def train_step(self) -> dict:
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         x, real, idx = self.sample_batch(self.step)
         stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
         self.D.requires_grad_(True)
@@ -218,6 +223,7 @@ class Trainer:
         self._update_ema()
         self.step += 1
         self.cpu_seconds += time.process_time() - t0
+        self.wall_seconds += time.perf_counter() - w0  # .item() in the steps synchronises a GPU, so this is honest there
         return d | g
 
     @torch.no_grad()
@@ -285,6 +291,7 @@ class Trainer:
             "step": self.step, "model": self.model.state_dict(), "ema": self.ema.state_dict(), "D": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "history": self.history,
             "train_config": self.cfg.to_dict(), "cpu_seconds": self.cpu_seconds,
+            "wall_seconds": self.wall_seconds,
         }
 
     def save_checkpoint(self) -> None:
@@ -311,6 +318,7 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.step, self.history, self.cpu_seconds = state["step"], state["history"], state.get("cpu_seconds", 0.0)
+        self.wall_seconds = state.get("wall_seconds", 0.0)
         self.checkpoint_step = self.step
         return True
 
@@ -347,8 +355,10 @@ class Trainer:
                 img = resize_max_side(tensor_to_pil(self.styles.images[i].float() / 255), 512)
                 img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
             stopped = f" (stopped by --max-minutes; `--steps {self.step}` reproduces it)" if self.step < self.cfg.steps else ""
-            extra = (f"Trained for {self.step} steps{stopped}, {self.cpu_seconds / 60:.1f} min of process CPU time "
-                     f"({os.cpu_count()} cores, {self.device.type}, {str(self.dtype).replace('torch.', '')}).\n")
+            precision = "fp32" if self.dtype == torch.float32 else f"{str(self.dtype).replace('torch.', '')} autocast"
+            where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else f"{os.cpu_count()} CPU cores"
+            extra = (f"Trained for {self.step} steps{stopped}: {self.cpu_seconds / 60:.1f} min of process CPU time, "
+                     f"{self.wall_seconds / 60:.1f} min wall ({where}, {precision}).\n")
             if command:
                 extra += f"\nExact command:\n\n```bash\n{command}\n```\n"
             write_model_card(folder, self.ema.config, n_style_images=len(self.styles), skipped=len(self.content.skipped) + len(self.styles.skipped),

@@ -22,6 +22,18 @@ def test_content_loss_is_relative_mse():
     b = {"relu4_3": torch.full((1, 2, 2, 2), 3.0)}
     assert torch.isclose(L.content_loss(a, b, ("relu4_3",)), torch.tensor(1.0 / 4.0))
     assert L.content_loss(a, a, ("relu4_3",)) == 0
+    # symmetric: (3 − 2)² / ((4 + 9) / 2) = 2/13, per image
+    assert torch.isclose(L.content_loss(a, b, ("relu4_3",), symmetric=True), torch.tensor(2.0 / 13.0))
+
+
+def test_symmetric_content_loss_does_not_prefer_black_to_texture():
+    g = torch.Generator().manual_seed(0)
+    photo = {"x": torch.rand(2, 8, 16, 16, generator=g)}
+    black = {"x": torch.zeros(2, 8, 16, 16)}
+    texture = {"x": 0.5 * photo["x"] + 2 * torch.rand(2, 8, 16, 16, generator=g)}  # keeps part of the photo under strong texture
+    # the plain relative loss scores black 1, below the textured output; symmetric, black is 2, its maximum
+    assert L.content_loss(photo, black, ("x",)) == 1 < L.content_loss(photo, texture, ("x",))
+    assert L.content_loss(photo, black, ("x",), symmetric=True) == 2 > L.content_loss(photo, texture, ("x",), symmetric=True)
 
 
 def test_gram_loss_is_relative_and_zero_at_target():
@@ -43,6 +55,19 @@ def test_symmetric_gram_loss_makes_a_black_output_the_worst_not_the_best():
     # the plain relative loss prefers black (exactly 1) to the poor match; the symmetric one scores black 2, its maximum
     assert L.gram_loss(black, target, ("x",)) == 1 < L.gram_loss(bright, target, ("x",))
     assert L.gram_loss(black, target, ("x",), symmetric=True) == 2 > L.gram_loss(bright, target, ("x",), symmetric=True)
+
+
+def test_layout_loss_ignores_colour_and_fine_texture_but_not_a_dark_blob():
+    g = torch.Generator().manual_seed(0)
+    photo = 0.25 + 0.5 * torch.rand(1, 3, 64, 64, generator=g)
+    assert L.layout_loss(photo, photo) == 0
+    checker = (torch.arange(64)[:, None] + torch.arange(64)[None, :]) % 2 * 0.4 - 0.2  # 1-px texture, zero mean per cell
+    assert L.layout_loss(photo, photo + checker) < 1e-10
+    grey = (photo * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True).expand(-1, 3, -1, -1)
+    assert L.layout_loss(photo, grey) < 1e-10  # same luminance, no colour: colour is free
+    blob = photo.clone()
+    blob[..., :32, :32] = 0  # a black quarter
+    assert L.layout_loss(photo, blob) > 0.05
 
 
 def test_mean_std_loss():
