@@ -1,8 +1,10 @@
 """Picture grids for the README and for looking at: contents x presets, and the universal model x styles.
 
-python scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs/
+python scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs/ [--cards]
 Rows are contents; columns the content, then each per-style model (grid_presets.png), or each style image
 through the universal model (grid_universal.png, with the style images as a header row).
+--cards also rewrites each model folder's samples.png (rows: content | style | output) from these photos: the
+trainer draws its samples from the training photos, which are research-only and must not ship.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ def main() -> None:
     p.add_argument("--models", default="models", help="folder of model folders")
     p.add_argument("--side", type=int, default=192)
     p.add_argument("--out", default="docs")
+    p.add_argument("--cards", action="store_true", help="rewrite models/*/samples.png from --contents (and --styles for the universal model)")
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -49,6 +52,22 @@ def main() -> None:
         rows = [torch.cat([cell(c, args.side)] + [cell(universal(c, style=s), args.side) for s in styles], dim=2) for c in contents]
         tensor_to_pil(torch.cat([header, *rows], dim=1)).save(out / "grid_universal.png")
         print("universal columns:", ["content", *args.styles])
+    if args.cards:
+        for f in folders:
+            pipe = pipes[f.name]
+            styles = [load_image(s) for s in args.styles] if pipe.is_arbitrary else [load_image(f / "style.jpg")]
+            rows = []
+            for i, c in enumerate(contents):
+                style = styles[i % len(styles)]
+                out_img = pipe(c, style=style) if pipe.is_arbitrary else pipe(c)
+                rows.append(torch.cat([cell(c, args.side), cell(style, args.side), cell(out_img, args.side)], dim=2))
+            tensor_to_pil(torch.cat(rows, dim=1)).save(f / "samples.png")
+            if pipe.is_arbitrary:  # its style images are the ones shown, not the first few of its (partly dev-only) collection
+                for old in f.glob("style*.jpg"):
+                    old.unlink()
+                for i, path in enumerate(args.styles):
+                    load_image(path).convert("RGB").save(f / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
+        print("card samples rewritten:", [f.name for f in folders])
 
 
 if __name__ == "__main__":
