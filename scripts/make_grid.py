@@ -55,6 +55,8 @@ def main() -> None:
     if args.cards:
         for f in folders:
             pipe = pipes[f.name]
+            if pipe.is_arbitrary and not args.styles:
+                continue  # nothing to show it with
             styles = [load_image(s) for s in args.styles] if pipe.is_arbitrary else [load_image(f / "style.jpg")]
             rows = []
             for i, c in enumerate(contents):

@@ -73,9 +73,12 @@ def layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16) -> torch.Tens
 
     Only the large-scale light and dark layout counts: colour and any texture finer than a cell are free. It keeps
     G from meeting a dark painting's statistics with black blobs over parts of the photo."""
-    lum = x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-    pool = lambda img: F.adaptive_avg_pool2d((img.float() * lum).sum(1, keepdim=True), cells)  # noqa: E731
-    return F.mse_loss(pool(y), pool(x))
+    lum = x.new_tensor([0.299, 0.587, 0.114], dtype=torch.float32).view(1, 3, 1, 1)
+
+    def cell_luminance(img: torch.Tensor) -> torch.Tensor:
+        return F.adaptive_avg_pool2d((img.float() * lum).sum(1, keepdim=True), cells)
+
+    return F.mse_loss(cell_luminance(y), cell_luminance(x))
 
 
 def total_variation(y: torch.Tensor) -> torch.Tensor:
