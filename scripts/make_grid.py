@@ -39,6 +39,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     contents = [resize_max_side(load_image(c), 2 * args.side) for c in args.contents]
+    styles = [load_image(s) for s in args.styles]
     folders = sorted(f for f in Path(args.models).iterdir() if (f / "config.json").is_file())
     pipes = {f.name: StylePipeline.from_pretrained(f, device="cpu") for f in folders}
     presets = [n for n, pipe in pipes.items() if not pipe.is_arbitrary]
@@ -46,8 +47,7 @@ def main() -> None:
     tensor_to_pil(torch.cat(rows, dim=1)).save(out / "grid_presets.png")
     print("columns:", ["content", *presets])
     universal = next((pipe for pipe in pipes.values() if pipe.is_arbitrary), None)
-    if universal is not None and args.styles:
-        styles = [load_image(s) for s in args.styles]
+    if universal is not None and styles:
         header = torch.cat([torch.ones(3, args.side, args.side)] + [cell(s, args.side) for s in styles], dim=2)
         rows = [torch.cat([cell(c, args.side)] + [cell(universal(c, style=s), args.side) for s in styles], dim=2) for c in contents]
         tensor_to_pil(torch.cat([header, *rows], dim=1)).save(out / "grid_universal.png")
@@ -55,20 +55,20 @@ def main() -> None:
     if args.cards:
         for f in folders:
             pipe = pipes[f.name]
-            if pipe.is_arbitrary and not args.styles:
+            if pipe.is_arbitrary and not styles:
                 continue  # nothing to show it with
-            styles = [load_image(s) for s in args.styles] if pipe.is_arbitrary else [load_image(f / "style.jpg")]
+            shown = styles if pipe.is_arbitrary else [load_image(f / "style.jpg")]
             rows = []
             for i, c in enumerate(contents):
-                style = styles[i % len(styles)]
+                style = shown[i % len(shown)]
                 out_img = pipe(c, style=style) if pipe.is_arbitrary else pipe(c)
                 rows.append(torch.cat([cell(c, args.side), cell(style, args.side), cell(out_img, args.side)], dim=2))
             tensor_to_pil(torch.cat(rows, dim=1)).save(f / "samples.png")
             if pipe.is_arbitrary:  # its style images are the ones shown, not the first few of its (partly dev-only) collection
                 for old in f.glob("style*.jpg"):
                     old.unlink()
-                for i, path in enumerate(args.styles):
-                    load_image(path).convert("RGB").save(f / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
+                for i, style in enumerate(styles):
+                    style.convert("RGB").save(f / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
         print("card samples rewritten:", [f.name for f in folders])
 
 
