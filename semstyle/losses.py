@@ -31,12 +31,19 @@ def content_loss(phi_x: Features, phi_y: Features, layers: tuple[str, ...], symm
     total = 0.0
     for n in layers:
         fx, fy = phi_x[n].float(), phi_y[n].float()
-        if not symmetric:
+        if symmetric:
+            total = total + _relative_sq_error(fy, fx, symmetric=True, eps=1e-8).mean()
+        else:
             total = total + F.mse_loss(fy, fx) / fx.pow(2).mean().clamp_min(1e-8)
-            continue
-        s = (fx.pow(2).flatten(1).mean(1) + fy.pow(2).flatten(1).mean(1)) / 2
-        total = total + ((fy - fx) ** 2).flatten(1).mean(1).div(s.clamp_min(1e-8)).mean()
     return total
+
+
+def _relative_sq_error(y: torch.Tensor, t: torch.Tensor, symmetric: bool, eps: float) -> torch.Tensor:
+    """(N,...) vs (N or 1,...) -> (N,): mean (y − t)² over mean t², or with `symmetric` over (mean y² + mean t²) / 2."""
+    s = t.pow(2).flatten(1).mean(1)
+    if symmetric:
+        s = (s + y.pow(2).flatten(1).mean(1)) / 2
+    return ((y - t) ** 2).flatten(1).mean(1).div(s.clamp_min(eps))
 
 
 def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...], symmetric: bool = False) -> torch.Tensor:
@@ -48,14 +55,7 @@ def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tu
     training collapses into it (README). Symmetric, black scores 2, the maximum; for G(Φ(y)) = α·G_t the loss
     is 2(1 − 2α/(1 + α²)), smallest at α = 1; a nearly flat painting cannot blow it up.
     Targets are (N or 1, C, C) and broadcast over the batch."""
-    total = 0.0
-    for n in layers:
-        g, t = gram(phi_y[n]), target_grams[n].float()
-        s = t.pow(2).flatten(1).mean(1)
-        if symmetric:
-            s = (s + g.pow(2).flatten(1).mean(1)) / 2
-        total = total + ((g - t) ** 2).flatten(1).mean(1).div(s.clamp_min(1e-12)).mean()
-    return total
+    return sum(_relative_sq_error(gram(phi_y[n]), target_grams[n].float(), symmetric, eps=1e-12).mean() for n in layers)
 
 
 def mean_std_loss(phi_y: Features, target: dict[str, tuple[torch.Tensor, torch.Tensor]], layers: tuple[str, ...]) -> torch.Tensor:
