@@ -2,10 +2,11 @@
 # The GPU pass: 256 px crops, batch 8, bf16 autocast, a wall-time budget per run (each card records the steps
 # reached and the `--steps N` that reproduces it), all runs side by side on one GPU.
 # The shipped presets, except public_domain_collection (CPU, train_styles.sh), came from this, on one H200:
-#   python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation LAYOUT_W=20 MINUTES_P=2.4 \
+#   python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation LAYOUT_W=20 SAT_W=0 MINUTES_P=2.4 \
 #     ONLY="starry_night the_scream shipwreck woman_with_hat_matisse mondrian great_wave the_bedroom starry_night_noadv" \
 #     bash scripts/train_gpu.sh
 # with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each.
+# (SAT_W=0: the saturation loss came later. the_scream and shipwreck then went through train_styles.sh's repair stage.)
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}

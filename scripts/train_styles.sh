@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
-#   STAGE=universal|presets|ablation|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
+#   STAGE=universal|presets|ablation|repair|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
-# 256 px that the other presets ship from. models/universal predates the symmetric content and layout losses: it
-# is this script's universal stage at commit f92d7c4.
+# 256 px that the other presets ship from; the_scream and shipwreck then went through the CPU `repair` stage.
+# models/universal predates the symmetric content and layout losses: it is this script's universal stage at commit
+# f92d7c4. Models shipped before the saturation loss (all but the repaired two) were trained with SAT_W=0.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation runs) with these names
@@ -18,6 +19,7 @@ STEPS_U=${STEPS_U:-300}      # universal model
 STEPS_P=${STEPS_P:-200}      # each preset, fine-tuned from the universal model
 STYLE_W=${STYLE_W:-10}       # symmetric Gram loss weight (content weight 1)
 LAYOUT_W=${LAYOUT_W:-20}     # large-scale luminance loss weight (no black blobs)
+SAT_W=${SAT_W:-1}            # penalty on output logits beyond ±4.6 (a blob stays reachable by the other losses)
 MINUTES_U=${MINUTES_U:-0}    # 0 = no wall-time limit
 MINUTES_P=${MINUTES_P:-0}
 CKPT=${CKPT:-25}
@@ -45,7 +47,7 @@ timed() {  # run "$@", log its wall time, return its exit status
   echo "$* :: $((SECONDS - t0)) s wall, exit $rc" | tee -a runs/times.log
   return $rc
 }
-common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --layout-weight "$LAYOUT_W" --ckpt-every "$CKPT" --resume)
+common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --layout-weight "$LAYOUT_W" --saturation-weight "$SAT_W" --ckpt-every "$CKPT" --resume)
 
 mkdir -p runs models
 failed=()  # one run failing (e.g. a TrainingCollapsed stop) does not cancel the others
@@ -87,6 +89,25 @@ if stage ablation; then  # the same budget without the adversarial loss (not shi
   launch public_domain_collection_noadv "$SHARED/data/styles_public_domain" --layout-weight 40 --adv-weight 0
 fi
 for name in "${!pids[@]}"; do wait "${pids[$name]}" || failed+=("$name"); done
+if stage repair; then
+  # The GPU pass's the_scream and shipwreck (runs/gpu_presets/NAME: copy them there from that pass's runs/NAME/model)
+  # erased objects under black blobs. Fine-tuning with more layout weight did not undo them: those pixels sat deep
+  # in the sigmoid's tail (output logits down to -31), where no loss on the image has a gradient. Here, on the CPU,
+  # the logits are pulled back into range (--saturation-weight) while the photo is held harder (content 3, layout 60).
+  # Measured: 300 and 450 steps, ~12 and ~17 min CPU (two side by side, one thread each).
+  for s in the_scream shipwreck; do
+    [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
+    [[ -d runs/gpu_presets/$s ]] || { echo "repair: no runs/gpu_presets/$s (the GPU pass's model), skipped" >&2; continue; }
+    steps=300; [[ $s == shipwreck ]] && steps=450  # shipwreck's dogs came back more slowly (still dark at 300)
+    if timed $PY train.py --init-from "runs/gpu_presets/$s" --style "$SHARED/data/styles/$s.jpg" --out "runs/repair_$s" --name "$s" \
+      --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size 128 --batch 4 \
+      --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume > "runs/repair_$s.log" 2>&1; then
+      rm -rf "models/$s" && cp -r "runs/repair_$s/model" "models/$s"
+    else
+      failed+=("repair_$s"); echo "repair of $s failed, see runs/repair_$s.log" >&2
+    fi
+  done
+fi
 # the cards' sample grids from the shippable example photos (the trainer's come from research-only training photos)
 PYTHONPATH=. $PY scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs --cards
 if (( ${#failed[@]} )); then echo "failed: ${failed[*]}" >&2; exit 1; fi

@@ -81,6 +81,14 @@ def layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16) -> torch.Tens
     return F.mse_loss(cell_luminance(y), cell_luminance(x))
 
 
+def logit_overshoot(z: torch.Tensor, bound: float = 4.6) -> torch.Tensor:
+    """Mean squared excess of G's pre-sigmoid output z beyond ±bound (4.6 = logit(0.99), the range G reads the photo in).
+
+    A pixel deep in the sigmoid's tail gets no gradient from any loss on the image (σ'(−10) ≈ 5e-5): a black blob,
+    once painted, stays, whatever the content and layout losses say. This keeps z where the image losses can reach it."""
+    return F.relu(z.float().abs() - bound).pow(2).mean()
+
+
 def total_variation(y: torch.Tensor) -> torch.Tensor:
     """Mean absolute difference between neighbouring pixels (anisotropic TV)."""
     return (y[..., 1:, :] - y[..., :-1, :]).abs().mean() + (y[..., :, 1:] - y[..., :, :-1]).abs().mean()

@@ -66,10 +66,10 @@ class StyleModel(
             raise ValueError(f"this model has its style built in ({self.config.style_name or 'per-style'}); do not pass a style image")
         return self.style_code
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor | None = None, stats: torch.Tensor | None = None) -> torch.Tensor:
-        """G(x, s). Training passes `stats` (N,1920), the style images' precomputed VGG statistics."""
+    def forward(self, x: torch.Tensor, style: torch.Tensor | None = None, stats: torch.Tensor | None = None, logits: bool = False) -> torch.Tensor:
+        """G(x, s). Training passes `stats` (N,1920), the style images' precomputed VGG statistics, and asks for `logits`."""
         code = self.style_encoder.mlp(stats) if stats is not None else self.encode_style(style)
-        return self.generator(x, code)
+        return self.generator(x, code, logits=logits)
 
     # ---- saving ---------------------------------------------------------------------------------
 

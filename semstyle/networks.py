@@ -102,7 +102,8 @@ class Generator(nn.Module):
         nn.init.zeros_(self.tail[1].weight)  # with the skip below, G starts as the identity: content kept from step 0
         nn.init.zeros_(self.tail[1].bias)
 
-    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, s: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        """The stylised image, or with `logits` its pre-sigmoid values (what the trainer keeps out of saturation)."""
         n, _, h, w = x.shape
         m = self.config.multiple
         # pad to a multiple of m, and to at least 2m so the bottleneck has >1 pixel for instance norm
@@ -120,8 +121,8 @@ class Generator(nn.Module):
             y = layer(y, s)
         # global skip in logit space: G predicts how to change the photo, so it never has to learn to redraw it
         residual = F.interpolate(self.tail(y).float(), scale_factor=2.0, mode="bilinear", align_corners=False)
-        y = torch.sigmoid(residual + torch.logit(x.float().clamp(0.01, 0.99)))
-        return y[:, :, :h, :w]
+        z = (residual + torch.logit(x.float().clamp(0.01, 0.99)))[:, :, :h, :w]
+        return z if logits else torch.sigmoid(z)
 
     def norms(self) -> list[Norm]:
         return [m for m in self.modules() if isinstance(m, Norm)]

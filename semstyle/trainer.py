@@ -57,6 +57,7 @@ class TrainConfig:
     adv_weight: float = 0.1  # hinge GAN loss against real art
     tv_weight: float = 0.3
     layout_weight: float = 20.0  # the photo's large-scale luminance (losses.layout_loss): no black blobs
+    saturation_weight: float = 1.0  # G's output logits kept within ±4.6 (losses.logit_overshoot): a blob can be undone
     r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
     style_size: int = 256  # style images are resized to this max side for targets and the encoder
     init_from: str = ""  # model folder to start G from (e.g. the universal model, for a fast preset)
@@ -189,7 +190,8 @@ class Trainer:
         with autocast(self.device, self.dtype):
             with torch.no_grad():
                 phi_x = self.vgg(x, cfg.CONTENT_LAYERS)
-            y = (G or self.G)(x, stats=stats)
+            z = (G or self.G)(x, stats=stats, logits=True)
+            y = torch.sigmoid(z)
             phi_y = self.vgg(y, cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS)
             fake_logits = self.D(y)  # the plain module: D's weights are fixed here and get no gradient
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
@@ -199,9 +201,10 @@ class Trainer:
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
             "layout": L.layout_loss(x, y),
+            "saturation": L.logit_overshoot(z),
         }
         parts["g"] = (cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"]
-                      + cfg.tv_weight * parts["tv"] + cfg.layout_weight * parts["layout"])
+                      + cfg.tv_weight * parts["tv"] + cfg.layout_weight * parts["layout"] + cfg.saturation_weight * parts["saturation"])
         return parts
 
     def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:

@@ -70,6 +70,18 @@ def test_layout_loss_ignores_colour_and_fine_texture_but_not_a_dark_blob():
     assert L.layout_loss(photo, blob) > 0.05
 
 
+def test_logit_overshoot_reaches_saturated_pixels_that_image_losses_cannot():
+    z = torch.tensor([-20.0, -4.0, 0.0, 3.0, 10.0], requires_grad=True)
+    loss = L.logit_overshoot(z, bound=4.6)
+    assert torch.isclose(loss, torch.tensor((15.4**2 + 5.4**2) / 5))  # only the two beyond ±4.6 count
+    loss.backward()
+    assert -z.grad[0] > 0 > -z.grad[4] and (z.grad[1:4] == 0).all()  # descent pulls both back towards the range
+    # a loss on the image itself: the black pixel's gradient vanishes (why a painted blob stays)
+    z2 = z.detach().requires_grad_()
+    torch.sigmoid(z2).sum().backward()
+    assert z2.grad[0] < 1e-8
+
+
 def test_mean_std_loss():
     f = {"x": torch.tensor([1.0, 3.0, 1.0, 3.0]).reshape(1, 1, 2, 2)}
     target = {"x": (torch.tensor(2.0).reshape(1, 1, 1, 1), torch.tensor(3.0).reshape(1, 1, 1, 1))}

@@ -9,9 +9,12 @@ from tests.helpers import TINY, tiny_model
 @pytest.mark.parametrize("h,w", [(333, 517), (1, 1), (7, 64), (64, 64), (17, 33)])
 def test_generator_any_size_same_size(h, w):
     g = Generator(TINY).eval()
-    y = g(torch.rand(2, 3, h, w), torch.zeros(1, TINY.style_dim))
+    x = torch.rand(2, 3, h, w)
+    y = g(x, torch.zeros(1, TINY.style_dim))
     assert y.shape == (2, 3, h, w)
     assert 0 <= y.min() and y.max() <= 1
+    z = g(x, torch.zeros(1, TINY.style_dim), logits=True)  # what the trainer penalises
+    assert torch.allclose(torch.sigmoid(z), y)
 
 
 def test_arbitrary_model_style_changes_output():

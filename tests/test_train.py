@@ -110,6 +110,23 @@ def test_a_collapse_stops_training_before_it_is_saved(data, tmp_path, monkeypatc
     assert again.load_checkpoint() and again.step == 4
 
 
+@pytest.mark.parametrize("saturation_weight", [0.0, 1.0])
+def test_a_blacked_out_g_comes_back_only_with_the_saturation_loss(data, tmp_path, saturation_weight):
+    """The repair stage's premise: deep in the sigmoid's tail the image losses have no gradient, the logit penalty does."""
+    t = _trainer(data, tmp_path, steps=10)
+    t.cfg = dataclasses.replace(t.cfg, saturation_weight=saturation_weight)
+    with torch.no_grad():
+        t.model.generator.tail[1].bias.fill_(-30.0)  # every output pixel black, logits ~ −30
+    x, _, idx = t.sample_batch(0)
+    t.D.requires_grad_(False)
+    t.g_step(x, None, idx)
+    push = -t.model.generator.tail[1].bias.grad  # what a descent step does to the black output's logits
+    if saturation_weight:
+        assert (push > 1).all()  # 2·(30 − 4.6) per unit weight: straight back towards the range
+    else:
+        assert push.abs().max() < 1e-6  # σ'(−30) ≈ 1e-13: no image loss reaches it
+
+
 def test_flat_outputs_look_collapsed_and_stylised_ones_do_not():
     assert looks_collapsed({"content": 0.97, "tv": 0.005})
     assert not looks_collapsed({"content": 0.70, "tv": 0.06})  # a strong preset step (starry_night, step 103)
