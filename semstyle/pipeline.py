@@ -17,7 +17,10 @@ class StylePipeline:
     def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None):
         self.device = resolve_device(device)
         self.dtype = dtype or default_dtype(self.device)
-        self.model = model.to(self.device).eval().requires_grad_(False)
+        # on a CPU, oneDNN's convolutions run faster on channels-last (NHWC) tensors: a preset at 256² took 31 ms
+        # instead of 39 here (README, Speed); GPUs keep the default layout (not measured there)
+        self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        self.model = model.to(self.device).to(memory_format=self.memory_format).eval().requires_grad_(False)
 
     @classmethod
     def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None) -> "StylePipeline":
@@ -44,7 +47,7 @@ class StylePipeline:
             scale = self.config.style_size / max(style.shape[-2:])
             style = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False)
         with autocast(self.device, self.dtype):
-            return self.model.encode_style(style.to(self.device)).float()
+            return self.model.encode_style(self.prepare(style)).float()
 
     @torch.inference_mode()
     def stylize(self, x: torch.Tensor, style: Image.Image | torch.Tensor | None = None, code: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
@@ -53,10 +56,14 @@ class StylePipeline:
             raise ValueError(f"strength must be between 0 and 1, got {strength}")
         if code is None:
             code = self.encode_style(style)
-        x = x.to(self.device, torch.float32)
+        x = self.prepare(x)
         with autocast(self.device, self.dtype):
             y = self.model.generator(x, code.to(self.device)).float()
         return torch.lerp(x, y, strength) if strength < 1.0 else y
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        """An image batch on the model's device, fp32, in the model's memory format."""
+        return x.to(self.device, torch.float32).contiguous(memory_format=self.memory_format)
 
     def __call__(self, content, style=None, strength: float = 1.0):
         """PIL image in, PIL image out (any size); a (N,3,H,W) tensor in, a tensor out. Paths work too."""

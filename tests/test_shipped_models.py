@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from semstyle import StylePipeline
+from semstyle.images import load_image, pil_to_tensor, resize_max_side
 from semstyle.modeling import WEIGHTS_NAME
 from tests.conftest import ROOT
 
@@ -23,8 +24,12 @@ def test_shipped_model_loads_strictly_and_stylises(folder: Path):
     size = (folder / WEIGHTS_NAME).stat().st_size
     assert size <= (30 if pipe.is_arbitrary else 8) * MB, f"{folder.name}: {size / MB:.1f} MB"
     assert (folder / "README.md").is_file() and (folder / "style.jpg").is_file()
-    x = torch.rand(1, 3, 45, 61)
-    style = torch.rand(1, 3, 64, 64) if pipe.is_arbitrary else None
+    # a real photo and painting (the shipped examples), not noise: on noise the universal model's change is small
+    # and depends on the draw (0.0075-0.01), which made this test pass or fail with the suite's order
+    x = pil_to_tensor(resize_max_side(load_image(ROOT / "examples" / "photo_dogs.jpg"), 64)).unsqueeze(0)
+    style = load_image(ROOT / "examples" / "style_starry_night.jpg") if pipe.is_arbitrary else None
     y = pipe.stylize(x, style=style)
     assert y.shape == x.shape and torch.isfinite(y).all()
-    assert (y - x).abs().mean() > 0.01  # trained weights: it really changes the picture
+    # trained weights: it really changes the picture (an untrained G is the identity; the weak universal model
+    # changes this pair by 0.013, the presets by 0.07-0.17)
+    assert (y - x).abs().mean() > 0.01, f"{folder.name} hardly changes the photo"
