@@ -6,7 +6,7 @@
 #     ONLY="starry_night the_scream shipwreck woman_with_hat_matisse mondrian great_wave the_bedroom starry_night_noadv" \
 #     bash scripts/train_gpu.sh
 # with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each.
-# (SAT_W=0: the saturation loss came later. the_scream and shipwreck then went through train_styles.sh's repair stage.)
+# (SAT_W=0: the saturation loss came later. the_scream, shipwreck and woman_with_hat_matisse then went through train_styles.sh's repair stage.)
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}

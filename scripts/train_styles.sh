@@ -3,9 +3,9 @@
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
 #   STAGE=universal|presets|ablation|repair|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
-# 256 px that the other presets ship from; the_scream and shipwreck then went through the CPU `repair` stage.
+# 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
 # models/universal predates the symmetric content and layout losses: it is this script's universal stage at commit
-# f92d7c4. Models shipped before the saturation loss (all but the repaired two) were trained with SAT_W=0.
+# f92d7c4. Models shipped before the saturation loss (all but the repaired three) were trained with SAT_W=0.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation runs) with these names
@@ -90,17 +90,18 @@ if stage ablation; then  # the same budget without the adversarial loss (not shi
 fi
 for name in "${!pids[@]}"; do wait "${pids[$name]}" || failed+=("$name"); done
 if stage repair; then
-  # The GPU pass's the_scream and shipwreck (runs/gpu_presets/NAME: copy them there from that pass's runs/NAME/model)
-  # erased objects under black blobs. Fine-tuning with more layout weight did not undo them: those pixels sat deep
-  # in the sigmoid's tail (output logits down to -31), where no loss on the image has a gradient. Here, on the CPU,
-  # the logits are pulled back into range (--saturation-weight) while the photo is held harder (content 3, layout 60).
-  # Measured: 300 and 450 steps, ~12 and ~17 min CPU (two side by side, one thread each).
-  for s in the_scream shipwreck; do
+  # The GPU pass's the_scream, shipwreck and woman_with_hat_matisse (runs/gpu_presets/NAME: copy them there from that
+  # pass's runs/NAME/model) painted black over objects. Fine-tuning with more layout weight did not undo it: those
+  # pixels sat deep in the sigmoid's tail (output logits down to -31), where no loss on the image has a gradient.
+  # Here, on the CPU, the logits are pulled back into range (--saturation-weight) while the photo is held harder
+  # (content 3, layout 60). Measured, two runs side by side on one thread each: 300 steps 11.5-11.9 min CPU; shipwreck
+  # 450 steps 17.6 min (at style weight 10 its dogs stayed a black silhouette, so 5).
+  for job in "the_scream 300 10" "shipwreck 450 5" "woman_with_hat_matisse 300 10"; do
+    read -r s steps style_w <<< "$job"
     [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
     [[ -d runs/gpu_presets/$s ]] || { echo "repair: no runs/gpu_presets/$s (the GPU pass's model), skipped" >&2; continue; }
-    steps=300; [[ $s == shipwreck ]] && steps=450  # shipwreck's dogs came back more slowly (still dark at 300)
     if timed $PY train.py --init-from "runs/gpu_presets/$s" --style "$SHARED/data/styles/$s.jpg" --out "runs/repair_$s" --name "$s" \
-      --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size 128 --batch 4 \
+      --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size 128 --batch 4 --style-weight "$style_w" \
       --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume > "runs/repair_$s.log" 2>&1; then
       rm -rf "models/$s" && cp -r "runs/repair_$s/model" "models/$s"
     else
