@@ -17,8 +17,8 @@ class StylePipeline:
     def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None):
         self.device = resolve_device(device)
         self.dtype = dtype or default_dtype(self.device)
-        # on a CPU, oneDNN's convolutions run faster on channels-last (NHWC) tensors: a preset at 256² took 31 ms
-        # instead of 39 here (README, Speed); GPUs keep the default layout (not measured there)
+        # on a CPU, oneDNN's convolutions run faster on channels-last (NHWC) tensors: a preset at 256² took 30 ms
+        # instead of 45 on the dev machine (README, Speed); GPUs keep the default layout (not measured there)
         self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
         self.model = model.to(self.device).to(memory_format=self.memory_format).eval().requires_grad_(False)
 

@@ -122,7 +122,7 @@ def test_a_blacked_out_g_comes_back_only_with_the_saturation_loss(data, tmp_path
     t.g_step(x, None, idx)
     push = -t.model.generator.tail[1].bias.grad  # what a descent step does to the black output's logits
     if saturation_weight:
-        assert (push > 1).all()  # 2·(30 − 4.6) per unit weight: straight back towards the range
+        assert (push > 1).all()  # ≈ 2·(|z| − 4.6)/3 per channel's bias: straight back towards the range
     else:
         assert push.abs().max() < 1e-6  # σ'(−30) ≈ 1e-13: no image loss reaches it
 
