@@ -12,9 +12,17 @@ from .images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
 from .modeling import StyleModel
 
 class StylePipeline:
-    """pipe(content, style=None, strength=1.0) -> stylised image, the same size as `content`."""
+    """pipe(content, style=None, strength=1.0) -> stylised image, the same size as `content`.
 
-    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None):
+    `border`: px of mirrored photo added around each image and cropped off again. G paints its own thing along an
+    image's edges (great_wave's change at the outer 4 px of the dandelion photo was 8.5× its change inside); with 8 px
+    those effects fall outside the picture, for 13% more pixels at 256² (README, Speed).
+    """
+
+    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None, border: int = 8):
+        if border < 0:
+            raise ValueError(f"border must be >= 0, got {border}")
+        self.border = border
         self.device = resolve_device(device)
         self.dtype = dtype or default_dtype(self.device)
         # on a CPU, oneDNN's convolutions run faster on channels-last (NHWC) tensors: a preset at 256² took 30 ms
@@ -23,8 +31,8 @@ class StylePipeline:
         self.model = model.to(self.device).to(memory_format=self.memory_format).eval().requires_grad_(False)
 
     @classmethod
-    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None) -> "StylePipeline":
-        return cls(StyleModel.from_pretrained(path_or_repo_id, revision=revision), device=device, dtype=dtype)
+    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None, border: int = 8) -> "StylePipeline":
+        return cls(StyleModel.from_pretrained(path_or_repo_id, revision=revision), device=device, dtype=dtype, border=border)
 
     @property
     def config(self):
@@ -58,8 +66,17 @@ class StylePipeline:
             code = self.encode_style(style)
         x = self.prepare(x)
         with autocast(self.device, self.dtype):
-            y = self.model.generator(x, code.to(self.device)).float()
+            y = self.generate(x, code.to(self.device)).float()
         return torch.lerp(x, y, strength) if strength < 1.0 else y
+
+    def generate(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """G on x with `border` px of mirrored photo around it, cropped back to x's size."""
+        b = self.border
+        if not b:
+            return self.model.generator(x, code)
+        h, w = x.shape[-2:]
+        padded = F.pad(x, (b, b, b, b), mode="reflect" if b < min(h, w) else "replicate")  # reflect needs pad < size
+        return self.model.generator(padded, code)[..., b : b + h, b : b + w]
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         """An image batch on the model's device, fp32, in the model's memory format."""

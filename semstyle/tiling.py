@@ -70,7 +70,7 @@ def record_statistics(pipe: StylePipeline, x: torch.Tensor, code: torch.Tensor, 
         norm.frozen, norm.recording = None, True
     try:
         with autocast(pipe.device, pipe.dtype):
-            pipe.model.generator(pipe.prepare(small), code.to(pipe.device))
+            pipe.generate(pipe.prepare(small), code.to(pipe.device))
     except BaseException:
         release_statistics(pipe)
         raise
