@@ -11,15 +11,18 @@ from .device import autocast, default_dtype, resolve_device
 from .images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
 from .modeling import StyleModel
 
+BORDER = 8  # px of mirrored photo around each image, cropped off again (see StylePipeline)
+
+
 class StylePipeline:
     """pipe(content, style=None, strength=1.0) -> stylised image, the same size as `content`.
 
     `border`: px of mirrored photo added around each image and cropped off again. G paints its own thing along an
-    image's edges (great_wave's change at the outer 4 px of the dandelion photo was 8.5× its change inside); with 8 px
-    those effects fall outside the picture, for 13% more pixels at 256² (README, Speed).
+    image's edges (great_wave's change at the outer 4 px of the dandelion photo was 8.5× its change inside); with
+    BORDER = 8 px those effects fall outside the picture, for 13% more pixels at 256² (README, Speed).
     """
 
-    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None, border: int = 8):
+    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None, border: int = BORDER):
         if border < 0:
             raise ValueError(f"border must be >= 0, got {border}")
         self.border = border
@@ -31,7 +34,7 @@ class StylePipeline:
         self.model = model.to(self.device).to(memory_format=self.memory_format).eval().requires_grad_(False)
 
     @classmethod
-    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None, border: int = 8) -> "StylePipeline":
+    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None, border: int = BORDER) -> "StylePipeline":
         return cls(StyleModel.from_pretrained(path_or_repo_id, revision=revision), device=device, dtype=dtype, border=border)
 
     @property
