@@ -1,4 +1,5 @@
-"""The GAN trainer: min_G max_D E[log D(y)] + E[log(1 − D(G(x)))] + λ_c E‖Φ(x) − Φ(G(x))‖² + style + TV.
+"""The GAN trainer: min_G max_D E[log D(y)] + E[log(1 − D(G(x)))] + λ_c E‖Φ(x) − Φ(G(x))‖² + style + TV + layout
++ saturation.
 
 Each step reads like the seed: train D with G fixed (`d_step`), then G with D fixed (`g_step`).
 Runs single-process or under `torchrun` (DDP; gloo on CPU, NCCL on CUDA); only rank 0 writes files.
@@ -185,7 +186,8 @@ class Trainer:
         return {"d": loss.item()}
 
     def generator_losses(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], G=None) -> dict[str, torch.Tensor]:
-        """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV; and their weighted sum."""
+        """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV, layout, saturation of
+        G's output logits; and their weighted sum."""
         cfg = self.cfg
         with autocast(self.device, self.dtype):
             with torch.no_grad():
