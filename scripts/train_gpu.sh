@@ -7,6 +7,12 @@
 #     bash scripts/train_gpu.sh
 # with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each.
 # (SAT_W=0: the saturation loss came later. the_scream, shipwreck and woman_with_hat_matisse then went through train_styles.sh's repair stage.)
+# A second pass, on one H100 with the saturation loss on from the start (SAT_W=1, the default), gave models/universal
+# (1135 steps, from scratch) and models/mondrian (1175 steps), two invocations side by side, OMP_NUM_THREADS=1:
+#   SHARED=.gpu/shared STAGE=universal MINUTES_U=6.5 bash scripts/train_gpu.sh
+#   SHARED=.gpu/shared STAGE=presets,ablation MINUTES_P=6.5 PARALLEL=1 bash scripts/train_gpu.sh
+# with three probes beside them (README): 14 trainers, ~1170 steps each. Its presets started from the universal
+# model of commit ca7f03b (the one the second pass replaced), as every other shipped preset did.
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}

@@ -4,8 +4,9 @@
 #   STAGE=universal|presets|ablation|repair|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
 # 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
-# models/universal predates the symmetric content and layout losses: it is this script's universal stage at commit
-# f92d7c4. Models shipped before the saturation loss (all but the repaired three) were trained with SAT_W=0.
+# models/universal and models/mondrian come from train_gpu.sh's second pass (current losses). The other presets
+# were trained with SAT_W=0 (before the saturation loss; the repaired three got it in the repair), and every shipped
+# preset started from the universal model of commit ca7f03b: this script's CPU universal stage at commit f92d7c4.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation runs) with these names
