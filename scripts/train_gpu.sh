@@ -8,7 +8,8 @@
 # with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each.
 # (SAT_W=0: the saturation loss came later. the_scream, shipwreck and woman_with_hat_matisse then went through train_styles.sh's repair stage.)
 # A second pass, on one H100 with the saturation loss on from the start (SAT_W=1, the default), gave models/universal
-# (1135 steps, from scratch) and models/mondrian (1175 steps), two invocations side by side, OMP_NUM_THREADS=1:
+# (1135 steps, from scratch), models/mondrian (1175 steps) and, through train_styles.sh's repair stage with
+# REPAIR_PASS=2, models/the_scream (1179 steps). Two invocations side by side, OMP_NUM_THREADS=1:
 #   SHARED=.gpu/shared STAGE=universal MINUTES_U=6.5 bash scripts/train_gpu.sh
 #   SHARED=.gpu/shared STAGE=presets,ablation MINUTES_P=6.5 PARALLEL=1 bash scripts/train_gpu.sh
 # with three probes beside them (README): 14 trainers, ~1170 steps each. Its presets started from the universal

@@ -4,12 +4,14 @@
 #   STAGE=universal|presets|ablation|repair|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
 # 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
-# models/universal and models/mondrian come from train_gpu.sh's second pass (current losses). The other presets
-# were trained with SAT_W=0 (before the saturation loss; the repaired three got it in the repair), and every shipped
-# preset started from the universal model of commit ca7f03b: this script's CPU universal stage at commit f92d7c4.
+# models/universal and models/mondrian come from train_gpu.sh's second pass (current losses), and models/the_scream
+# from the repair of that pass's model (REPAIR_PASS=2). The first pass's presets were trained with SAT_W=0 (before
+# the saturation loss; shipwreck and woman_with_hat_matisse got it in their repair), and every shipped preset started
+# from the universal model of commit ca7f03b: this script's CPU universal stage at commit f92d7c4.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
-#   ONLY="a b"           train only the presets (and ablation runs) with these names
+#   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
+#   REPAIR_PASS=2        the repair stage starts from the second GPU pass's models (runs/gpu2_presets/NAME)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
@@ -97,16 +99,21 @@ if stage repair; then
   # Here, on the CPU, the logits are pulled back into range (--saturation-weight) while the photo is held harder
   # (content 3, layout 60). Measured, two runs side by side on one thread each: 300 steps 11.5-11.9 min CPU; shipwreck
   # 450 steps 17.6 min (at style weight 10 its dogs stayed a black silhouette, so 5).
+  # REPAIR_PASS=2 repairs the second GPU pass's models instead (runs/gpu2_presets/NAME, copied from its runs/NAME/model), which
+  # darkened objects although they had the saturation loss from the start. Of those, only the_scream ships
+  # (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
+  pass=${REPAIR_PASS:-}
   for job in "the_scream 300 10" "shipwreck 450 5" "woman_with_hat_matisse 300 10"; do
     read -r s steps style_w <<< "$job"
     [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
-    [[ -d runs/gpu_presets/$s ]] || { echo "repair: no runs/gpu_presets/$s (the GPU pass's model), skipped" >&2; continue; }
-    if timed $PY train.py --init-from "runs/gpu_presets/$s" --style "$SHARED/data/styles/$s.jpg" --out "runs/repair_$s" --name "$s" \
+    src=runs/gpu${pass}_presets/$s out=runs/repair${pass}_$s
+    [[ -d $src ]] || { echo "repair: no $src (the GPU pass's model), skipped" >&2; continue; }
+    if timed $PY train.py --init-from "$src" --style "$SHARED/data/styles/$s.jpg" --out "$out" --name "$s" \
       --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size 128 --batch 4 --style-weight "$style_w" \
-      --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume > "runs/repair_$s.log" 2>&1; then
-      rm -rf "models/$s" && cp -r "runs/repair_$s/model" "models/$s"
+      --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume > "$out.log" 2>&1; then
+      rm -rf "models/$s" && cp -r "$out/model" "models/$s"
     else
-      failed+=("repair_$s"); echo "repair of $s failed, see runs/repair_$s.log" >&2
+      failed+=("repair${pass}_$s"); echo "repair of $s failed, see $out.log" >&2
     fi
   done
 fi
