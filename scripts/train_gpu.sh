@@ -7,13 +7,18 @@
 #     bash scripts/train_gpu.sh
 # with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each.
 # (SAT_W=0: the saturation loss came later. the_scream, shipwreck and woman_with_hat_matisse then went through train_styles.sh's repair stage.)
-# A second pass, on one H100 with the saturation loss on from the start (SAT_W=1, the default), gave models/universal
-# (1135 steps, from scratch), models/mondrian (1175 steps) and, through train_styles.sh's repair stage with
+# A second pass, on one H100 with the saturation loss on from the start (SAT_W=1, the default), gave the universal
+# model below (1135 steps, from scratch), models/mondrian (1175 steps) and, through train_styles.sh's repair stage with
 # REPAIR_PASS=2, models/the_scream (1179 steps). Two invocations side by side, OMP_NUM_THREADS=1:
 #   SHARED=.gpu/shared STAGE=universal MINUTES_U=6.5 bash scripts/train_gpu.sh
 #   SHARED=.gpu/shared STAGE=presets,ablation MINUTES_P=6.5 PARALLEL=1 bash scripts/train_gpu.sh
 # with three probes beside them (README): 14 trainers, ~1170 steps each. Its presets started from the universal
 # model of commit ca7f03b (the one the second pass replaced), as every other shipped preset did.
+# A third pass trained that universal model on alone (1564 steps, 12 steps/s), into runs/universal3:
+#   python train.py --arbitrary --init-from models/universal --style runs/universal_styles --out runs/universal3 \
+#     --name 'universal (any style)' --steps 100000 --max-minutes 2.2 --lr 5e-4 --content-dir .gpu/shared/data/content/train \
+#     --size 256 --batch 8 --style-weight 10 --layout-weight 20 --saturation-weight 1
+# and train_styles.sh's repair stage (runs/gpu3_universal = its model) made the shipped models/universal.
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}
