@@ -5,9 +5,10 @@
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
 # 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
 # models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream from the repair of that
-# pass's model (REPAIR_PASS=2), models/universal from the repair of its third pass (repair stage, below). The first pass's presets were trained with SAT_W=0 (before
-# the saturation loss; shipwreck and woman_with_hat_matisse got it in their repair), and every shipped preset started
-# from the universal model of commit ca7f03b: this script's CPU universal stage at commit f92d7c4.
+# pass's model (REPAIR_PASS=2), models/universal from the repair of its third pass (repair stage, below). The first
+# pass's presets were trained with SAT_W=0 (before the saturation loss; shipwreck and woman_with_hat_matisse got it
+# in their repair), and every shipped preset started from the universal model of commit ca7f03b: this script's CPU
+# universal stage at commit f92d7c4.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
@@ -99,9 +100,9 @@ if stage repair; then
   # Here, on the CPU, the logits are pulled back into range (--saturation-weight) while the photo is held harder
   # (content 3, layout 60). Measured, two runs side by side on one thread each: 300 steps 11.5-11.9 min CPU; shipwreck
   # 450 steps 17.6 min (at style weight 10 its dogs stayed a black silhouette, so 5).
-  # REPAIR_PASS=2 repairs the second GPU pass's models instead (runs/gpu2_presets/NAME, copied from its runs/NAME/model), which
-  # darkened objects although they had the saturation loss from the start. Of those, only the_scream ships
-  # (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
+  # REPAIR_PASS=2 repairs the second GPU pass's models instead (runs/gpu2_presets/NAME, copied from its
+  # runs/NAME/model), which darkened objects although they had the saturation loss from the start. Of those, only
+  # the_scream ships (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
   pass=${REPAIR_PASS:-}
   for job in "the_scream 300 10" "shipwreck 450 5" "woman_with_hat_matisse 300 10"; do
     read -r s steps style_w <<< "$job"
