@@ -27,6 +27,14 @@ def conv3x3(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c_in, c_out, 3, stride))
 
 
+def mirror_pad(x: torch.Tensor, pad: tuple[int, int, int, int]) -> torch.Tensor:
+    """F.pad by (left, right, top, bottom) with mirrored pixels; repeated edge pixels where a pad is not smaller
+    than the side it mirrors (reflect needs pad < size)."""
+    left, right, top, bottom = pad
+    h, w = x.shape[-2:]
+    return F.pad(x, pad, mode="reflect" if max(left, right) < w and max(top, bottom) < h else "replicate")
+
+
 class Norm(nn.Module):
     """Instance norm, modulated by a style code s: IN(x) * (1 + γ(s)) + β(s).
 
@@ -109,8 +117,7 @@ class Generator(nn.Module):
         # pad to a multiple of m, and to at least 2m so the bottleneck has >1 pixel for instance norm
         ph, pw = max((-h) % m, 2 * m - h), max((-w) % m, 2 * m - w)
         if ph or pw:
-            mode = "reflect" if ph < h and pw < w else "replicate"  # reflect needs pad < size
-            x = F.pad(x, (0, pw, 0, ph), mode=mode)
+            x = mirror_pad(x, (0, pw, 0, ph))
         s = s.expand(n, -1) if s.shape[0] == 1 else s
         y = self.head(x, s)
         for layer in self.down:

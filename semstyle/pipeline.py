@@ -10,6 +10,7 @@ from PIL import Image
 from .device import autocast, default_dtype, resolve_device
 from .images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
 from .modeling import StyleModel
+from .networks import mirror_pad
 
 BORDER = 8  # px of mirrored photo around each image, cropped off again (see StylePipeline)
 
@@ -78,8 +79,7 @@ class StylePipeline:
         if not b:
             return self.model.generator(x, code)
         h, w = x.shape[-2:]
-        padded = F.pad(x, (b, b, b, b), mode="reflect" if b < min(h, w) else "replicate")  # reflect needs pad < size
-        return self.model.generator(padded, code)[..., b : b + h, b : b + w]
+        return self.model.generator(mirror_pad(x, (b, b, b, b)), code)[..., b : b + h, b : b + w]
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         """An image batch on the model's device, fp32, in the model's memory format."""
