@@ -21,8 +21,10 @@ SIZE=${SIZE:-128}
 BATCH=${BATCH:-4}
 STEPS_U=${STEPS_U:-300}      # universal model
 STEPS_P=${STEPS_P:-200}      # each preset, fine-tuned from the universal model
-STYLE_W=${STYLE_W:-10}       # symmetric Gram loss weight (content weight 1)
+STYLE_W=${STYLE_W:-10}       # symmetric Gram loss weight
+CONTENT_W=${CONTENT_W:-1}    # relu4_3 content loss weight
 LAYOUT_W=${LAYOUT_W:-20}     # large-scale luminance loss weight (no black blobs)
+DOMAIN_LAYOUT_W=${DOMAIN_LAYOUT_W:-40}  # the same for the domain preset (below)
 SAT_W=${SAT_W:-1}            # penalty on output logits beyond ±4.6 (a blob stays reachable by the other losses)
 MINUTES_U=${MINUTES_U:-0}    # 0 = no wall-time limit
 MINUTES_P=${MINUTES_P:-0}
@@ -51,24 +53,24 @@ timed() {  # run "$@", log its wall time, return its exit status
   echo "$* :: $((SECONDS - t0)) s wall, exit $rc" | tee -a runs/times.log
   return $rc
 }
-common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --layout-weight "$LAYOUT_W" --saturation-weight "$SAT_W" --ckpt-every "$CKPT" --resume)
+common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --content-weight "$CONTENT_W" --saturation-weight "$SAT_W" --ckpt-every "$CKPT" --resume)
 
 mkdir -p runs models
 failed=()  # one run failing (e.g. a TrainingCollapsed stop) does not cancel the others
 if stage universal; then
   if timed $PY train.py --arbitrary --style "$(universal_styles)" --out runs/universal --name "universal (any style)" \
-    --steps "$STEPS_U" --max-minutes "$MINUTES_U" --lr 5e-4 --sample-every "${SAMPLE_U:-100}" "${common[@]}"; then
+    --steps "$STEPS_U" --max-minutes "$MINUTES_U" --lr 5e-4 --sample-every "${SAMPLE_U:-100}" --layout-weight "$LAYOUT_W" "${common[@]}"; then
     rm -rf models/universal && cp -r runs/universal/model models/universal
   else
     failed+=(universal); echo "universal failed: the presets start from the models/universal already there" >&2
   fi
 fi
 
-preset() {  # name, style image or folder, extra train.py flags...
+preset() {  # name, style image or folder, extra train.py flags... (layout weight: $LAYOUT_W when called)
   local name=$1 style=$2
   shift 2
   timed $PY train.py --init-from models/universal --style "$style" --out "runs/$name" --name "$name" \
-    --steps "$STEPS_P" --max-minutes "$MINUTES_P" --lr 1e-3 --sample-every "${SAMPLE_P:-40}" "${common[@]}" "$@" > "runs/$name.log" 2>&1 \
+    --steps "$STEPS_P" --max-minutes "$MINUTES_P" --lr 1e-3 --sample-every "${SAMPLE_P:-40}" --layout-weight "$LAYOUT_W" "${common[@]}" "$@" > "runs/$name.log" 2>&1 \
     || { echo "$name failed, see runs/$name.log" >&2; return 1; }
   [[ $name == *_noadv ]] || { rm -rf "models/$name" && cp -r "runs/$name/model" "models/$name"; }
 }
@@ -84,13 +86,13 @@ if stage presets; then
   done
   # a domain: D learns the collection. Its mean Gram holds the museum photos' dark backgrounds: at layout weight 20
   # G still painted black blobs (with or without D), at 40 none
-  launch public_domain_collection "$SHARED/data/styles_public_domain" --layout-weight 40
+  LAYOUT_W=$DOMAIN_LAYOUT_W launch public_domain_collection "$SHARED/data/styles_public_domain"
   launch great_wave "$SHARED/data/styles_public_domain/artic_24645.jpg"  # Hokusai, public domain
   launch the_bedroom "$SHARED/data/styles_public_domain/artic_28560.jpg" # van Gogh, public domain
 fi
 if stage ablation; then  # the same budget without the adversarial loss (not shipped)
   launch starry_night_noadv "$SHARED/data/styles/starry_night.jpg" --adv-weight 0
-  launch public_domain_collection_noadv "$SHARED/data/styles_public_domain" --layout-weight 40 --adv-weight 0
+  LAYOUT_W=$DOMAIN_LAYOUT_W launch public_domain_collection_noadv "$SHARED/data/styles_public_domain" --adv-weight 0
 fi
 for name in "${!pids[@]}"; do wait "${pids[$name]}" || failed+=("$name"); done
 if stage repair; then
