@@ -18,7 +18,14 @@
 #   python train.py --arbitrary --init-from models/universal --style runs/universal_styles --out runs/universal3 \
 #     --name 'universal (any style)' --steps 100000 --max-minutes 2.2 --lr 5e-4 --content-dir .gpu/shared/data/content/train \
 #     --size 256 --batch 8 --style-weight 10 --layout-weight 20 --saturation-weight 1
-# and train_styles.sh's repair stage (runs/gpu3_universal = its model) made the shipped models/universal.
+# and train_styles.sh's repair stage (runs/gpu3_universal = its model) made the universal model of commit 7b17c14.
+# A fourth pass, on one H100, trained that model on into the shipped models/universal (1435 steps), beside the presets
+# and ablation from it at the repair's weights (none shipped, README) and three probes: 14 trainers, ~1300 steps each
+# (the universal model's card has its exact command):
+#   SHARED=.gpu/shared STAGE=presets,ablation CONTENT_W=3 LAYOUT_W=60 DOMAIN_LAYOUT_W=60 MINUTES_P=7.2 bash scripts/train_gpu.sh
+#   python train.py --arbitrary --init-from models/universal --style runs/universal_styles --out runs/universal4 \
+#     --name 'universal (any style)' --steps 100000 --max-minutes 7.2 --lr 5e-4 --content-dir .gpu/shared/data/content/train \
+#     --size 256 --batch 8 --content-weight 3 --layout-weight 60 --saturation-weight 1
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}

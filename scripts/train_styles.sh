@@ -5,7 +5,8 @@
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
 # 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
 # models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream from the repair of that
-# pass's model (REPAIR_PASS=2), models/universal from the repair of its third pass (repair stage, below). The first
+# pass's model (REPAIR_PASS=2), and models/universal from a fourth GPU pass (train_gpu.sh) over
+# the repair of its third pass (repair stage, below). The first
 # pass's presets were trained with SAT_W=0 (before the saturation loss; shipwreck and woman_with_hat_matisse got it
 # in their repair), and every shipped preset started from the universal model of commit ca7f03b: this script's CPU
 # universal stage at commit f92d7c4.
