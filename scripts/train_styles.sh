@@ -5,15 +5,15 @@
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
 # 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
 # models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream from the repair of that
-# pass's model (REPAIR_PASS=2), and models/universal from a fourth GPU pass (train_gpu.sh) over
-# the repair of its third pass (repair stage, below). The first
-# pass's presets were trained with SAT_W=0 (before the saturation loss; shipwreck and woman_with_hat_matisse got it
-# in their repair), and every shipped preset started from the universal model of commit ca7f03b: this script's CPU
-# universal stage at commit f92d7c4.
+# pass's model (REPAIR_PASS=2), models/shipwreck from the repair of a fourth-pass model (REPAIR_PASS=4), and
+# models/universal from the fourth GPU pass over the repair of its third pass (repair stage, below). The first
+# pass's presets were trained with SAT_W=0 (before the saturation loss; woman_with_hat_matisse got it in its
+# repair). Every shipped preset but shipwreck started from the universal model of commit ca7f03b (this script's CPU
+# universal stage at commit f92d7c4); shipwreck's fourth-pass model started from that of commit 7b17c14.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
-#   REPAIR_PASS=2        the repair stage starts from the second GPU pass's models (runs/gpu2_presets/NAME)
+#   REPAIR_PASS=N        the repair stage starts from the Nth GPU pass's models (runs/gpuN_presets/NAME; 2 and 4 used)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
@@ -106,6 +106,8 @@ if stage repair; then
   # REPAIR_PASS=2 repairs the second GPU pass's models instead (runs/gpu2_presets/NAME, copied from its
   # runs/NAME/model), which darkened objects although they had the saturation loss from the start. Of those, only
   # the_scream ships (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
+  # models/shipwreck is REPAIR_PASS=4 ONLY=shipwreck (16.9 min CPU): runs/gpu4_presets/shipwreck is the fourth GPU
+  # pass's shipwreck probe at style weight 5 (train_gpu.sh's header; the card has its command).
   pass=${REPAIR_PASS:-}
   for job in "the_scream 300 10" "shipwreck 450 5" "woman_with_hat_matisse 300 10"; do
     read -r s steps style_w <<< "$job"
