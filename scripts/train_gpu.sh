@@ -9,7 +9,7 @@
 # (SAT_W=0: the saturation loss came later. the_scream, shipwreck and woman_with_hat_matisse then went through train_styles.sh's repair stage.)
 # A second pass, on one H100 with the saturation loss on from the start (SAT_W=1, the default), gave the universal
 # model below (1135 steps, from scratch), models/mondrian (1175 steps) and, through train_styles.sh's repair stage with
-# REPAIR_PASS=2, models/the_scream (1179 steps). Two invocations side by side, OMP_NUM_THREADS=1:
+# REPAIR_PASS=2, the_scream of commit 334879e (1179 steps). Two invocations side by side, OMP_NUM_THREADS=1:
 #   SHARED=.gpu/shared STAGE=universal MINUTES_U=6.5 bash scripts/train_gpu.sh
 #   SHARED=.gpu/shared STAGE=presets,ablation MINUTES_P=6.5 PARALLEL=1 bash scripts/train_gpu.sh
 # with three probes beside them (README): 14 trainers, ~1170 steps each. Its presets started from the universal
@@ -19,13 +19,16 @@
 #     --name 'universal (any style)' --steps 100000 --max-minutes 2.2 --lr 5e-4 --content-dir .gpu/shared/data/content/train \
 #     --size 256 --batch 8 --style-weight 10 --layout-weight 20 --saturation-weight 1
 # and train_styles.sh's repair stage (runs/gpu3_universal = its model) made the universal model of commit 7b17c14.
-# A fourth pass, on one H100, trained that model on into the shipped models/universal (1435 steps), beside the presets
-# and ablation from it at the repair's weights (none shipped, README) and three probes: 14 trainers, ~1300 steps each
-# (the universal model's card has its exact command):
+# A fourth pass, on one H100, trained that model on into commit 334879e's universal (1435 steps), beside the presets
+# and ablation from it at the repair's weights and three probes: 14 trainers, ~1300 steps each (the universal model's
+# card has its exact command). Its the_scream and shipwreck (a probe) ship after train_styles.sh's repair stage with
+# REPAIR_PASS=4; its other presets do not (README):
 #   SHARED=.gpu/shared STAGE=presets,ablation CONTENT_W=3 LAYOUT_W=60 DOMAIN_LAYOUT_W=60 MINUTES_P=7.2 bash scripts/train_gpu.sh
 #   python train.py --arbitrary --init-from models/universal --style runs/universal_styles --out runs/universal4 \
 #     --name 'universal (any style)' --steps 100000 --max-minutes 7.2 --lr 5e-4 --content-dir .gpu/shared/data/content/train \
 #     --size 256 --batch 8 --content-weight 3 --layout-weight 60 --saturation-weight 1
+# A fifth pass, on one H200, trained that universal model on for 1101 steps with the same command (--max-minutes 2.2)
+# into the shipped models/universal, beside two variants (style weight 20; lr 2e-4), not shipped (README).
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}

@@ -4,12 +4,12 @@
 #   STAGE=universal|presets|ablation|repair|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them). GPU: scripts/train_gpu.sh, a time-budgeted pass at
 # 256 px that the other presets ship from; three of them then went through the CPU `repair` stage.
-# models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream from the repair of that
-# pass's model (REPAIR_PASS=2), models/shipwreck from the repair of a fourth-pass model (REPAIR_PASS=4), and
-# models/universal from the fourth GPU pass over the repair of its third pass (repair stage, below). The first
-# pass's presets were trained with SAT_W=0 (before the saturation loss; woman_with_hat_matisse got it in its
-# repair). Every shipped preset but shipwreck started from the universal model of commit ca7f03b (this script's CPU
-# universal stage at commit f92d7c4); shipwreck's fourth-pass model started from that of commit 7b17c14.
+# models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream and models/shipwreck
+# from the repair of fourth-pass models (REPAIR_PASS=4), and models/universal from the fourth and fifth GPU passes
+# over the repair of its third pass (repair stage, below). The first pass's presets were trained with SAT_W=0 (before
+# the saturation loss; woman_with_hat_matisse got it in its repair). Every shipped preset but the_scream and shipwreck
+# started from the universal model of commit ca7f03b (this script's CPU universal stage at commit f92d7c4); their
+# fourth-pass models started from that of commit 7b17c14.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
@@ -105,9 +105,10 @@ if stage repair; then
   # 450 steps 17.6 min (at style weight 10 its dogs stayed a black silhouette, so 5).
   # REPAIR_PASS=2 repairs the second GPU pass's models instead (runs/gpu2_presets/NAME, copied from its
   # runs/NAME/model), which darkened objects although they had the saturation loss from the start. Of those, only
-  # the_scream ships (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
-  # models/shipwreck is REPAIR_PASS=4 ONLY=shipwreck (16.9 min CPU): runs/gpu4_presets/shipwreck is the fourth GPU
-  # pass's shipwreck probe at style weight 5 (train_gpu.sh's header; the card has its command).
+  # the_scream shipped (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
+  # The shipped the_scream and shipwreck are REPAIR_PASS=4 (10.9 and 16.9 min CPU): runs/gpu4_presets/shipwreck is
+  # the fourth GPU pass's shipwreck probe at style weight 5 (train_gpu.sh's header; the cards have the commands).
+  # That pass's woman_with_hat_matisse, repaired the same way, lost photos' classes and does not ship.
   pass=${REPAIR_PASS:-}
   for job in "the_scream 300 10" "shipwreck 450 5" "woman_with_hat_matisse 300 10"; do
     read -r s steps style_w <<< "$job"
@@ -122,8 +123,9 @@ if stage repair; then
       failed+=("repair${pass}_$s"); echo "repair of $s failed, see $out.log" >&2
     fi
   done
-  # The shipped universal model: the second GPU pass's, trained on alone for 2.2 min (train_gpu.sh's header; copy that
-  # run's model to runs/gpu3_universal), which painted dark silhouettes over the dogs; repaired the same way (11.9 min CPU).
+  # The universal model of commit 7b17c14: the second GPU pass's, trained on alone for 2.2 min (train_gpu.sh's header;
+  # copy that run's model to runs/gpu3_universal), which painted dark silhouettes over the dogs; repaired the same way
+  # (11.9 min CPU). The fourth and fifth GPU passes trained this repaired model on into the shipped one.
   if [[ -z $ONLY || " $ONLY " == *" universal "* ]] && [[ -d runs/gpu3_universal ]]; then
     if timed $PY train.py --arbitrary --init-from runs/gpu3_universal --style "$(universal_styles)" --out runs/repair_universal3 \
       --name "universal (any style)" --steps 300 --lr 5e-4 --sample-every 100 --content-dir "$CONTENT" --size 128 --batch 4 \

@@ -31,7 +31,7 @@ def test_shipped_model_loads_strictly_and_stylises(folder: Path):
     y = pipe.stylize(x, style=style)
     assert y.shape == x.shape and torch.isfinite(y).all()
     # trained weights: it really changes the picture (an untrained G is the identity; the shipped models change this
-    # pair by 0.08-0.18, the universal model 0.16; the one shipped before stop 12 changed it by 0.013)
+    # pair by 0.08-0.19, the universal model 0.17; the one shipped before stop 12 changed it by 0.013)
     assert (y - x).abs().mean() > 0.01, f"{folder.name} hardly changes the photo"
 
 
