@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The GPU pass: 256 px crops, batch 8, bf16 autocast, a wall-time budget per run (each card records the steps
 # reached and the `--steps N` that reproduces it), all runs side by side on one GPU.
-# The shipped presets, except public_domain_collection (CPU, train_styles.sh), came from this, on one H200:
+# The shipped presets, except public_domain_collection and starry_night (CPU, train_styles.sh), came from this. A first pass, on one H200:
 #   python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation LAYOUT_W=20 SAT_W=0 MINUTES_P=2.4 \
 #     ONLY="starry_night the_scream shipwreck woman_with_hat_matisse mondrian great_wave the_bedroom starry_night_noadv" \
 #     bash scripts/train_gpu.sh
-# with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each.
+# with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each (great_wave
+# and the_bedroom ship from it; its starry_night shipped until stop 14).
 # (SAT_W=0: the saturation loss came later. the_scream, shipwreck and woman_with_hat_matisse then went through train_styles.sh's repair stage.)
 # A second pass, on one H100 with the saturation loss on from the start (SAT_W=1, the default), gave the universal
 # model below (1135 steps, from scratch), models/mondrian (1175 steps) and, through train_styles.sh's repair stage with
