@@ -2,15 +2,15 @@
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
 #   STAGE=universal|presets|ablation|repair|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
-# CPU: the defaults (public_domain_collection ships from them; models/starry_night from STAGE=presets
-# ONLY=starry_night CONTENT_W=3 LAYOUT_W=60, 7.7 min CPU, from the shipped universal model). GPU: scripts/train_gpu.sh,
-# a time-budgeted pass at 256 px that the other presets ship from; some then went through the CPU `repair` stage.
+# CPU: the defaults (public_domain_collection ships from them); models/starry_night and models/woman_with_hat_matisse
+# from STAGE=presets ONLY="starry_night woman_with_hat_matisse" CONTENT_W=3 LAYOUT_W=60 PARALLEL=1 (7.7 and 7.5 min CPU)
+# from the shipped universal model. GPU: scripts/train_gpu.sh, a time-budgeted pass at 256 px that the other presets
+# ship from; some then went through the CPU `repair` stage.
 # models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream and models/shipwreck
 # from the repair of fourth-pass models (REPAIR_PASS=4), and models/universal from the fourth and fifth GPU passes
 # over the repair of its third pass (repair stage, below). The first pass's presets were trained with SAT_W=0 (before
-# the saturation loss; woman_with_hat_matisse got it in its repair). The shipped GPU presets but the_scream and
-# shipwreck started from the universal model of commit ca7f03b (this script's CPU universal stage at commit f92d7c4);
-# their fourth-pass models started from that of commit 7b17c14.
+# the saturation loss). The shipped GPU presets but the_scream and shipwreck started from the universal model of
+# commit ca7f03b (this script's CPU universal stage at commit f92d7c4); their fourth-pass models from that of 7b17c14.
 #   MINUTES_U/MINUTES_P  wall-time budget per run (train.py --max-minutes; the card records the steps reached)
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
@@ -109,9 +109,10 @@ if stage repair; then
   # the_scream shipped (REPAIR_PASS=2 ONLY=the_scream, 11.3 min CPU); the others lost photos' classes (README).
   # The shipped the_scream and shipwreck are REPAIR_PASS=4 (10.9 and 16.9 min CPU): runs/gpu4_presets/shipwreck is
   # the fourth GPU pass's shipwreck probe at style weight 5 (train_gpu.sh's header; the cards have the commands).
-  # That pass's woman_with_hat_matisse, repaired the same way, lost photos' classes and does not ship.
+  # woman_with_hat_matisse was repaired the same way (300 steps, style weight 10) from the first pass (shipped until
+  # stop 14) and the fourth (lost photos' classes); it now ships from the presets stage (header), so it is not here.
   pass=${REPAIR_PASS:-}
-  for job in "the_scream 300 10" "shipwreck 450 5" "woman_with_hat_matisse 300 10"; do
+  for job in "the_scream 300 10" "shipwreck 450 5"; do
     read -r s steps style_w <<< "$job"
     [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
     src=runs/gpu${pass}_presets/$s out=runs/repair${pass}_$s
