@@ -125,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         if folder is not None:
             print(f"model saved to {folder}")
             if args.push_to_hub:
+                from semstyle.card import set_card_usage
                 from semstyle.hub import push_to_hub
 
+                set_card_usage(folder, args.push_to_hub)  # the uploaded card loads the repo, not this run's folder
                 print(f"pushed to {push_to_hub(folder, args.push_to_hub)}")
     return 0
 

@@ -3,8 +3,9 @@
 python scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs/ [--cards]
 Rows are contents; columns the content, then each per-style model (grid_presets.png), or each style image
 through the universal model (grid_universal.png, with the style images as a header row).
---cards also rewrites each model folder's samples.png (rows: content | style | output) from these photos: the
-trainer draws its samples from the training photos, which are research-only and must not ship.
+--cards also rewrites each model folder's samples.png (rows: content | style | output) from these photos (the
+trainer draws its samples from the training photos, which are research-only and must not ship), and points its
+card's usage snippet at the folder.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from semstyle import StylePipeline
+from semstyle.card import set_card_usage
 from semstyle.images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
 
 
@@ -54,6 +56,7 @@ def main() -> None:
         print("universal columns:", ["content", *args.styles])
     if args.cards:
         for f in folders:
+            set_card_usage(f, f.as_posix())  # the card was written where the model was trained (runs/...)
             pipe = pipes[f.name]
             if pipe.is_arbitrary and not styles:
                 continue  # nothing to show it with

@@ -1,6 +1,7 @@
 """The model card (README.md) of a model folder, with the Hub's YAML metadata."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from huggingface_hub import ModelCard, ModelCardData
@@ -70,3 +71,12 @@ def write_model_card(folder: Path, config: ModelConfig, n_style_images: int = 1,
     path = Path(folder) / "README.md"
     card.save(path)
     return path
+
+
+def set_card_usage(folder: Path, repo_hint: str) -> None:
+    """Point the card's usage snippet at `repo_hint`: the trainer writes the folder it exported to, which is wrong
+    once the folder is copied elsewhere (models/NAME) or uploaded (a Hub repo id)."""
+    path = Path(folder) / "README.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'from_pretrained\("[^"]*"\)', lambda _: f'from_pretrained("{repo_hint}")', text, count=1),
+                    encoding="utf-8")

@@ -3,6 +3,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -199,6 +200,9 @@ def test_train_push_to_hub_then_load_by_repo_id_pinned_and_offline(data, tmp_pat
     repo = hub_server.new_repo_id()
     assert train.main(tiny_args(data, tmp_path / "a", "--steps", "1", "--push-to-hub", repo)) == 0
     first = hub_server.head(repo)
+    from huggingface_hub import hf_hub_download
+
+    assert f'from_pretrained("{repo}")' in Path(hf_hub_download(repo, "README.md")).read_text()  # not runs/.../model
     assert train.main(tiny_args(data, tmp_path / "b", "--steps", "2", "--seed", "1", "--push-to-hub", repo)) == 0
     x = torch.rand(1, 3, 24, 40)
     local_a = StylePipeline.from_pretrained(tmp_path / "a" / "model", device="cpu").stylize(x)
