@@ -81,6 +81,18 @@ class TrainConfig:
         d["generator"]["channels"] = list(self.generator.channels)
         return d
 
+    @property
+    def loss_weights(self) -> dict[str, float]:
+        """G's loss = the sum of these weights times `Trainer.generator_losses`' terms of the same names."""
+        return {"content": self.content_weight, "style": self.style_weight, "adv": self.adv_weight, "tv": self.tv_weight,
+                "layout": self.layout_weight, "saturation": self.saturation_weight}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """The inverse of `to_dict` (a checkpoint's or a model card's `training` settings)."""
+        g = d["generator"]
+        return cls(**{**d, "generator": GeneratorConfig(**{**g, "channels": tuple(g["channels"])})})
+
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, vgg_weights: str | None = None, device: torch.device = torch.device("cpu"), dtype: torch.dtype = torch.float32):
@@ -205,8 +217,7 @@ class Trainer:
             "layout": L.layout_loss(x, y),
             "saturation": L.logit_overshoot(z),
         }
-        parts["g"] = (cfg.content_weight * parts["content"] + cfg.style_weight * parts["style"] + cfg.adv_weight * parts["adv"]
-                      + cfg.tv_weight * parts["tv"] + cfg.layout_weight * parts["layout"] + cfg.saturation_weight * parts["saturation"])
+        parts["g"] = sum(w * parts[k] for k, w in cfg.loss_weights.items())
         return parts
 
     def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:

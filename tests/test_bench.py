@@ -206,3 +206,33 @@ def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
     rows = [line for line in out.read_text().splitlines() if line.startswith("| semstyle:")]
     assert len(rows) == 1 and rows[0].startswith("| semstyle:tiny_preset |")
     assert all(math.isfinite(float(v)) for v in rows[0].strip("| ").split(" | ")[1:])
+
+
+def test_gan_gradients_split_g_loss_at_a_checkpoint_even_at_adv_weight_0(tmp_path):
+    from bench import gan_gradients
+    from semstyle.trainer import TrainConfig, Trainer
+    from tests.helpers import TINY, image_folder, random_vgg_weights
+
+    vgg = str(random_vgg_weights(tmp_path / "vgg.safetensors"))
+    cfg = TrainConfig(content_dir=str(image_folder(tmp_path / "c", n=3, size=(48, 40))), out=str(tmp_path / "run"), steps=2, size=32,
+                      style=str(image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)), batch=2, generator=TINY, adv_weight=0.0)
+    trained = Trainer(cfg, vgg_weights=vgg)
+    for _ in range(2):
+        trained.train_step()
+    trained.save_checkpoint()
+
+    run = gan_gradients.open_run(tmp_path / "run", vgg)
+    assert run.cfg == cfg and run.step == 2
+    assert all(torch.equal(v, run.D.state_dict()[k]) for k, v in trained.D.state_dict().items())
+    grads = gan_gradients.term_gradients(run, 2)  # the weighted terms add up to the gradient G trains on
+    params = [p for p in run.model.parameters() if p.requires_grad]
+    x, _, idx = run.sample_batch(2)
+    whole = gan_gradients._flat(torch.autograd.grad(run.generator_losses(x, None, idx)["g"], params), params)
+    assert torch.allclose(sum(cfg.loss_weights[k] * g for k, g in grads.items()), whole, rtol=1e-4, atol=1e-6)
+
+    out = tmp_path / "grads.md"
+    gan_gradients.main([str(tmp_path / "run"), "--batches", "2", "--vgg-weights", vgg, "--out", str(out)])
+    rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:] for line in out.read_text().splitlines() if line.startswith("| ") and "---" not in line}
+    assert float(rows["style"][2]) == pytest.approx(1.0, abs=1e-3)  # cos of the style term with itself
+    share, cos_style = float(rows["adv"][1]), float(rows["adv"][2])
+    assert share == 0 and cos_style != 0 and math.isfinite(cos_style)  # D still trains, so its direction is shown
