@@ -33,10 +33,7 @@ from semstyle.trainer import CKPT_NAME, TrainConfig, Trainer
 
 def open_run(run: Path, vgg_weights: str | None = None) -> Trainer:
     """A trainer in fp32 holding the run's checkpoint (G, D, step), built from the settings saved in it."""
-    path = run / CKPT_NAME
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no checkpoint (train with --ckpt-every; the run folder keeps the last one)")
-    saved = torch.load(path, map_location="cpu", weights_only=True)["train_config"]
+    saved = torch.load(run / CKPT_NAME, map_location="cpu", weights_only=True)["train_config"]
     cfg = TrainConfig.from_dict({**saved, "out": str(run), "init_from": ""})  # the checkpoint replaces G anyway
     trainer = Trainer(cfg, vgg_weights=vgg_weights)
     trainer.load_checkpoint()
@@ -105,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(0)
     tables = []
     for run in args.runs:
+        if not (run / CKPT_NAME).is_file():
+            p.error(f"{run / CKPT_NAME}: no checkpoint (the run folder of a train.py run keeps its last one)")
         trainer = open_run(run, args.vgg_weights)
         tables.append(markdown(str(run), trainer.cfg.loss_weights, analyse(trainer, args.batches)))
         print(tables[-1])

@@ -236,3 +236,11 @@ def test_gan_gradients_split_g_loss_at_a_checkpoint_even_at_adv_weight_0(tmp_pat
     assert float(rows["style"][2]) == pytest.approx(1.0, abs=1e-3)  # cos of the style term with itself
     share, cos_style = float(rows["adv"][1]), float(rows["adv"][2])
     assert share == 0 and cos_style != 0 and math.isfinite(cos_style)  # D still trains, so its direction is shown
+
+
+def test_gan_gradients_without_a_checkpoint_is_one_line_exit_2(tmp_path, capsys):
+    from bench import gan_gradients
+
+    with pytest.raises(SystemExit) as e:
+        gan_gradients.main([str(tmp_path)])
+    assert e.value.code == 2 and "no checkpoint" in capsys.readouterr().err
