@@ -44,10 +44,14 @@ def _flat(grads: tuple[torch.Tensor | None, ...], params: list[torch.Tensor]) ->
     return torch.cat([(g if g is not None else torch.zeros_like(p)).flatten() for g, p in zip(grads, params)])
 
 
-def term_gradients(trainer: Trainer, step: int) -> dict[str, torch.Tensor]:
-    """The gradient on G's trainable weights of each loss term (unweighted), on the batch of training step `step`."""
-    x, _, idx = trainer.sample_batch(step)
-    stats = trainer.style_stats[idx] if trainer.cfg.arbitrary else None
+def batch(trainer: Trainer, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[int]]:
+    """Training step `step`'s content crops, real style crops, style statistics (any-style model) and style indices."""
+    x, real, idx = trainer.sample_batch(step)
+    return x, real, trainer.style_stats[idx] if trainer.cfg.arbitrary else None, idx
+
+
+def term_gradients(trainer: Trainer, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict[str, torch.Tensor]:
+    """The gradient on G's trainable weights of each loss term (unweighted), on one batch."""
     params = [p for p in trainer.model.parameters() if p.requires_grad]
     parts = trainer.generator_losses(x, stats, idx)
     return {k: _flat(torch.autograd.grad(parts[k], params, retain_graph=True, allow_unused=True), params)
@@ -55,9 +59,7 @@ def term_gradients(trainer: Trainer, step: int) -> dict[str, torch.Tensor]:
 
 
 @torch.no_grad()
-def discriminator_margins(trainer: Trainer, step: int) -> dict[str, float]:
-    x, real, idx = trainer.sample_batch(step)
-    stats = trainer.style_stats[idx] if trainer.cfg.arbitrary else None
+def discriminator_margins(trainer: Trainer, x: torch.Tensor, real: torch.Tensor, stats: torch.Tensor | None) -> dict[str, float]:
     real_logits, fake_logits = trainer.D(real), trainer.D(trainer.model(x, stats=stats))
     return {"d_real": fmean(float(r.mean()) for r in real_logits), "d_fake": fmean(float(f.mean()) for f in fake_logits),
             "d_correct": fmean(float(((r > 0).float().mean() + (f < 0).float().mean()) / 2) for r, f in zip(real_logits, fake_logits))}
@@ -66,17 +68,16 @@ def discriminator_margins(trainer: Trainer, step: int) -> dict[str, float]:
 def analyse(trainer: Trainer, batches: int) -> dict:
     """Per term: mean share, cos style, cos total over `batches` fresh batches; and D's margins."""
     terms = {k: {"share": [], "cos_style": [], "cos_total": []} for k in trainer.cfg.loss_weights}
-    margins = []
+    margins, weights = [], trainer.cfg.loss_weights
     for i in range(batches):
-        step = trainer.step + i
-        grads = term_gradients(trainer, step)
-        weights = trainer.cfg.loss_weights
+        x, real, stats, idx = batch(trainer, trainer.step + i)
+        grads = term_gradients(trainer, x, stats, idx)
         total = sum(weights[k] * g for k, g in grads.items())
         for k, g in grads.items():  # cosines of the unweighted gradient: defined for a term at weight 0 too
             terms[k]["share"].append(float(weights[k] * g.norm() / total.norm()))
             terms[k]["cos_style"].append(float(F.cosine_similarity(g, grads["style"], dim=0)))
             terms[k]["cos_total"].append(float(F.cosine_similarity(g, total, dim=0)))
-        margins.append(discriminator_margins(trainer, step))
+        margins.append(discriminator_margins(trainer, x, real, stats))
     return {"step": trainer.step, "terms": {k: {m: fmean(v) for m, v in t.items()} for k, t in terms.items()},
             "d": {m: fmean(r[m] for r in margins) for m in margins[0]}}
 

@@ -224,9 +224,9 @@ def test_gan_gradients_split_g_loss_at_a_checkpoint_even_at_adv_weight_0(tmp_pat
     run = gan_gradients.open_run(tmp_path / "run", vgg)
     assert run.cfg == cfg and run.step == 2
     assert all(torch.equal(v, run.D.state_dict()[k]) for k, v in trained.D.state_dict().items())
-    grads = gan_gradients.term_gradients(run, 2)  # the weighted terms add up to the gradient G trains on
+    x, _, stats, idx = gan_gradients.batch(run, 2)
+    grads = gan_gradients.term_gradients(run, x, stats, idx)  # the weighted terms add up to the gradient G trains on
     params = [p for p in run.model.parameters() if p.requires_grad]
-    x, _, idx = run.sample_batch(2)
     whole = gan_gradients._flat(torch.autograd.grad(run.generator_losses(x, None, idx)["g"], params), params)
     assert torch.allclose(sum(cfg.loss_weights[k] * g for k, g in grads.items()), whole, rtol=1e-4, atol=1e-6)
 
