@@ -208,19 +208,26 @@ def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
     assert all(math.isfinite(float(v)) for v in rows[0].strip("| ").split(" | ")[1:])
 
 
-def test_gan_gradients_split_g_loss_at_a_checkpoint_even_at_adv_weight_0(tmp_path):
-    from bench import gan_gradients
+def trained_run(tmp_path: Path, **settings):
+    """A 2-step per-style train.py run folder (checkpoint.pt and model/) on random VGG weights: (trainer, config, VGG path)."""
     from semstyle.trainer import TrainConfig, Trainer
     from tests.helpers import TINY, image_folder, random_vgg_weights
 
     vgg = str(random_vgg_weights(tmp_path / "vgg.safetensors"))
     cfg = TrainConfig(content_dir=str(image_folder(tmp_path / "c", n=3, size=(48, 40))), out=str(tmp_path / "run"), steps=2, size=32,
-                      style=str(image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)), batch=2, generator=TINY, adv_weight=0.0)
+                      style=str(image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)), batch=2, generator=TINY, **settings)
     trained = Trainer(cfg, vgg_weights=vgg)
     for _ in range(2):
         trained.train_step()
     trained.save_checkpoint()
+    trained.export()
+    return trained, cfg, vgg
 
+
+def test_gan_gradients_split_g_loss_at_a_checkpoint_even_at_adv_weight_0(tmp_path):
+    from bench import gan_gradients
+
+    trained, cfg, vgg = trained_run(tmp_path, adv_weight=0.0)
     run = gan_gradients.open_run(tmp_path / "run", vgg)
     assert run.cfg == cfg and run.step == 2
     assert all(torch.equal(v, run.D.state_dict()[k]) for k, v in trained.D.state_dict().items())
@@ -244,3 +251,27 @@ def test_gan_gradients_without_a_checkpoint_is_one_line_exit_2(tmp_path, capsys)
     with pytest.raises(SystemExit) as e:
         gan_gradients.main([str(tmp_path)])
     assert e.value.code == 2 and "no checkpoint" in capsys.readouterr().err
+
+
+def test_objective_bound_lowers_the_runs_own_loss_from_gs_output(tmp_path):
+    from bench import gan_gradients, objective_bound
+
+    trained, _, _ = trained_run(tmp_path)
+    run = gan_gradients.open_run(tmp_path / "run", str(tmp_path / "vgg.safetensors"))
+    x = torch.rand(1, 3, 40, 48, generator=torch.Generator().manual_seed(2))
+    y, start, end = objective_bound.optimum(run, x, steps=8)
+    with torch.no_grad():
+        assert start == pytest.approx(float(objective_bound.run_loss(run, x, run.ema(x, logits=True))), rel=1e-5)  # G's own output
+    assert y.shape == x.shape and 0 <= float(y.min()) and float(y.max()) <= 1
+    assert end < start  # L-BFGS from G's output only goes down
+    y_fit, fit_loss = objective_bound.fitted(run, x, steps=3)
+    assert y_fit.shape == x.shape and fit_loss < start  # a copy of G trained on this photo alone
+    assert all(torch.equal(a, b) for a, b in zip(run.ema.parameters(), trained.ema.parameters()))  # the run's G is untouched
+
+
+def test_objective_bound_without_a_checkpoint_is_one_line_exit_2(tmp_path, capsys):
+    from bench import objective_bound
+
+    with pytest.raises(SystemExit) as e:
+        objective_bound.main([str(tmp_path)])
+    assert e.value.code == 2 and "needs checkpoint.pt" in capsys.readouterr().err
