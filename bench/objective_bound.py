@@ -21,12 +21,13 @@ photo is the architecture's limit, what it reaches there but not in training is 
 Per run, rows for Gatys (the bench's loss, `--gatys-steps`), the run's exported model, and the optimum of its loss,
 scored with the bench's metrics against the run's style image at `--size`: Gram distance, content distance,
 EfficientNet-Lite0 top-1 agreement and kept class probability; and the run's own loss for G's output and for the
-optimum. Any-style runs are not supported (their loss depends on which style a batch drew).
+optimum. Any-style and domain runs are not supported (the bench's scores need one style image).
 """
 from __future__ import annotations
 
 import argparse
 import copy
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
@@ -41,6 +42,7 @@ from bench.gatys import GatysConfig
 from bench.methods import Method, gatys_method, semstyle_method
 from bench.plots import grid_plot
 from bench.quality import evaluate, summarise
+from bench.report import write_csv
 from semstyle.trainer import CKPT_NAME, Trainer
 from semstyle.vgg import load_vgg16
 
@@ -93,22 +95,22 @@ def fitted(trainer: Trainer, x: torch.Tensor, steps: int) -> tuple[torch.Tensor,
         return torch.sigmoid(z), float(run_loss(trainer, x, z))
 
 
-def bound_method(trainer: Trainer, steps: int, losses: dict[str, list[float]]) -> Method:
+def bound_method(trainer: Trainer, steps: int, losses: dict[str, list[float]], style_name: str) -> Method:
     """The optimum of the run's loss as a bench method; per photo, G's loss and the optimum's go to `losses`."""
     def run(x: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
         y, start, end = optimum(trainer, x, steps)
         losses.setdefault("G's output", []).append(start)
         losses.setdefault("the optimum", []).append(end)
         return y
-    return Method(f"optimum of its loss ({steps} lbfgs steps)", run, style_name=trainer.cfg.style_name)
+    return Method(f"optimum of its loss ({steps} lbfgs steps)", run, style_name=style_name)
 
 
-def fitted_method(trainer: Trainer, steps: int, losses: dict[str, list[float]]) -> Method:
+def fitted_method(trainer: Trainer, steps: int, losses: dict[str, list[float]], style_name: str) -> Method:
     def run(x: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
         y, loss = fitted(trainer, x, steps)
         losses.setdefault("G fitted to the photo", []).append(loss)
         return y
-    return Method(f"G fitted to each photo ({steps} adam steps)", run, style_name=trainer.cfg.style_name)
+    return Method(f"G fitted to each photo ({steps} adam steps)", run, style_name=style_name)
 
 
 def analyse(run: Path, contents: dict[str, torch.Tensor], size: int, steps: int, gatys_steps: int, vgg, effnet,
@@ -116,17 +118,19 @@ def analyse(run: Path, contents: dict[str, torch.Tensor], size: int, steps: int,
     """One Markdown table for `run`: Gatys, the exported model, the optimum of its loss, G fitted to each photo (with
     `fit_steps`); their outputs to `grid` (PNG)."""
     trainer = open_run(run, vgg_weights)
-    if trainer.cfg.arbitrary:
-        raise SystemExit(f"{run}: an any-style run; this compares per-style runs only")
+    if trainer.cfg.arbitrary or Path(trainer.cfg.style).is_dir():
+        kind = "an any-style run" if trainer.cfg.arbitrary else "a domain run (its style is a folder)"
+        raise SystemExit(f"{run}: {kind}; this compares runs on one style image only (the bench scores against it)")
     name = trainer.cfg.style_name or Path(trainer.cfg.style).stem
     style = {name: load_tensor(Path(trainer.cfg.style), size)}
     losses: dict[str, list[float]] = {}
-    methods = [gatys_method(vgg, GatysConfig(steps=gatys_steps)), semstyle_method(run / "model", "cpu"),
-               bound_method(trainer, steps, losses)] + ([fitted_method(trainer, fit_steps, losses)] if fit_steps else [])
+    methods = [gatys_method(vgg, GatysConfig(steps=gatys_steps)), replace(semstyle_method(run / "model", "cpu"), style_name=name),
+               bound_method(trainer, steps, losses, name)] + ([fitted_method(trainer, fit_steps, losses, name)] if fit_steps else [])
     res = evaluate(methods, contents, style, vgg, effnet)
     rows = summarise(res)
     if grid:
         grid_plot(res.thumbs, [(c, name) for c in contents], [m.name for m in methods], grid)
+        write_csv(res.rows, grid.with_suffix(".csv"))  # per photo
     lines = [f"### {run} (step {trainer.step}, style {name}, {len(contents)} photos at {size} px)", "",
              "The run's loss (without the adversarial term), mean over the photos: "
              + ", ".join(f"{k} {fmean(v):.3f}" for k, v in losses.items()), "",
@@ -150,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vgg-weights", help="VGG16 features safetensors (default: $SEMSTYLE_VGG_WEIGHTS, else the published weights)")
     p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    p.add_argument("--out", type=Path, help="also write the tables here (Markdown), and each run's outputs beside it (OUT_RUN.png)")
+    p.add_argument("--out", type=Path, help="also write the tables here (Markdown), and beside it each run's outputs "
+                   "(OUT_RUN.png) and per-photo scores (OUT_RUN.csv)")
     args = p.parse_args(argv)
     for run in args.runs:
         if not (run / CKPT_NAME).is_file() or not (run / "model").is_dir():

@@ -1,6 +1,7 @@
 """The three figures: speed.png, quality.png, grid.png. Each takes rows/thumbnails and a path."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -54,7 +55,7 @@ def grid_plot(thumbs: dict[tuple[str, str, str], Image.Image], pairs: list[tuple
             if key in thumbs:
                 ax.imshow(thumbs[key])
             if i == 0:
-                ax.set_title(col, fontsize=7)
+                ax.set_title("\n".join(textwrap.wrap(col, 26)), fontsize=7)  # long method names must not run into the next column
         axes[i][0].text(-0.05, 0.5, f"{c}\n× {s}", transform=axes[i][0].transAxes, ha="right", va="center", fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

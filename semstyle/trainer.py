@@ -333,6 +333,8 @@ class Trainer:
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        for group in self.opt_g.param_groups + self.opt_d.param_groups:  # Adam's moments resume; the learning rate
+            group["lr"] = self.cfg.lr  # is this run's `--lr` (the optimiser's state would bring back the old one)
         self.step, self.history, self.cpu_seconds = state["step"], state["history"], state.get("cpu_seconds", 0.0)
         self.wall_seconds = state.get("wall_seconds", 0.0)
         self.checkpoint_step = self.step

@@ -214,8 +214,10 @@ def trained_run(tmp_path: Path, **settings):
     from tests.helpers import TINY, image_folder, random_vgg_weights
 
     vgg = str(random_vgg_weights(tmp_path / "vgg.safetensors"))
+    style = image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)  # a domain; `one_style=True`: its first image
+    one_style = settings.pop("one_style", False)
     cfg = TrainConfig(content_dir=str(image_folder(tmp_path / "c", n=3, size=(48, 40))), out=str(tmp_path / "run"), steps=2, size=32,
-                      style=str(image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)), batch=2, generator=TINY, **settings)
+                      style=str(sorted(style.iterdir())[0] if one_style else style), batch=2, generator=TINY, **settings)
     trained = Trainer(cfg, vgg_weights=vgg)
     for _ in range(2):
         trained.train_step()
@@ -275,3 +277,27 @@ def test_objective_bound_without_a_checkpoint_is_one_line_exit_2(tmp_path, capsy
     with pytest.raises(SystemExit) as e:
         objective_bound.main([str(tmp_path)])
     assert e.value.code == 2 and "needs checkpoint.pt" in capsys.readouterr().err
+
+
+@needs_shared
+def test_objective_bound_scores_gatys_the_model_the_optimum_and_the_fit(tmp_path):
+    from bench import objective_bound
+
+    trained_run(tmp_path, one_style=True)
+    out = tmp_path / "bound.md"
+    objective_bound.main([str(tmp_path / "run"), "--content", str(tmp_path / "c"), "--n-content", "2", "--size", "48", "--steps", "3",
+                          "--fit-steps", "2", "--gatys-steps", "2", "--vgg-weights", str(tmp_path / "vgg.safetensors"),
+                          "--effnet-weights", str(SHARED / "weights" / "efficientnet_lite0_imagenet.safetensors"), "--out", str(out)])
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [r.split(" | ")[0] for r in rows] == ["| gatys (2 lbfgs steps)", "| semstyle:model", "| optimum of its loss (3 lbfgs steps)",
+                                                 "| G fitted to each photo (2 adam steps)"]
+    assert all(math.isfinite(float(v)) for r in rows for v in r.strip("| ").split(" | ")[1:])
+    assert (tmp_path / "bound_run.png").stat().st_size > 0 and len((tmp_path / "bound_run.csv").read_text().splitlines()) == 1 + 4 * 2
+
+
+def test_objective_bound_refuses_a_domain_run(tmp_path):
+    from bench import objective_bound
+
+    trained_run(tmp_path)
+    with pytest.raises(SystemExit, match="domain"):
+        objective_bound.main([str(tmp_path / "run"), "--vgg-weights", str(tmp_path / "vgg.safetensors")])

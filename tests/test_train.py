@@ -65,6 +65,19 @@ def test_resume_equals_uninterrupted(data, tmp_path):
         assert all(torch.equal(a[k], b[k]) for k in a), name
 
 
+def test_resume_takes_this_runs_learning_rate(data, tmp_path):
+    """A run resumed with a lower --lr (e.g. to finish at a smaller step) trains at it, not at the checkpoint's."""
+    first = _trainer(data, tmp_path, steps=4)
+    first.train_step()
+    first.save_checkpoint()
+    resumed = _trainer(data, tmp_path, steps=4)
+    resumed.cfg = dataclasses.replace(resumed.cfg, lr=resumed.cfg.lr / 10)
+    assert resumed.load_checkpoint()
+    assert {g["lr"] for opt in (resumed.opt_g, resumed.opt_d) for g in opt.param_groups} == {resumed.cfg.lr}
+    assert all(torch.equal(resumed.opt_g.state_dict()["state"][k]["exp_avg"], v["exp_avg"])  # Adam's moments resume
+               for k, v in first.opt_g.state_dict()["state"].items())
+
+
 def test_ctrl_c_saves_a_checkpoint(data, tmp_path, monkeypatch):
     t = _trainer(data, tmp_path, steps=50)
     real_step, calls = t.train_step, []
