@@ -52,15 +52,15 @@ def run_loss(trainer: Trainer, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor
 
     Not the adversarial term: optimised per image, it fools D (a few dozen L-BFGS steps on one photo took D's mean
     logit from −4.3 to +4.2 with no visible change), and that says nothing about style."""
+    trainer.D.eval()  # no spectral-norm power iterations: D must not change between evaluations (L-BFGS diverged)
     parts = trainer.generator_losses(x, None, [0], G=lambda x_, stats, logits: z)
     return sum(w * parts[k] for k, w in trainer.cfg.loss_weights.items() if k != "adv")
 
 
 def optimum(trainer: Trainer, x: torch.Tensor, steps: int) -> tuple[torch.Tensor, float, float]:
     """L-BFGS on the logits from G's output: (the image (1,3,H,W) in [0,1], G's loss, the optimum's loss)."""
-    trainer.D.eval()  # no spectral-norm power iterations: D must not change between L-BFGS evaluations
     with torch.no_grad():
-        z = trainer.ema(x, logits=True).float()
+        z = trainer.ema(x, logits=True).float()  # G itself, without the pipeline's mirrored border
         start = float(run_loss(trainer, x, z))
     z.requires_grad_(True)
     # negative tolerances: never stop early, as in bench.gatys
