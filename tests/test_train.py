@@ -103,7 +103,9 @@ def test_max_minutes_stops_checkpoints_and_exports(data, tmp_path, monkeypatch):
     t.cfg = dataclasses.replace(t.cfg, max_minutes=1.0)
     folder = t.fit()
     assert t.step == 2 and folder is not None and StyleModel.from_pretrained(folder) is not None
-    assert "Trained for 2 steps (stopped by --max-minutes; `--steps 2` reproduces it)" in (folder / "README.md").read_text()
+    card = (folder / "README.md").read_text()
+    assert "Trained for 2 steps (stopped by --max-minutes; `--steps 2` reproduces it)" in card
+    assert f"({torch.get_num_threads()} torch threads on {os.cpu_count()} CPUs, " in card  # a one-thread run says so
     again = _trainer(data, tmp_path, steps=50)
     assert again.load_checkpoint() and again.step == 2
 
