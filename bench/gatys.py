@@ -8,6 +8,7 @@ reference. Starts from the content image. A step is one forward+backward through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -53,16 +54,22 @@ def gatys(vgg: VGG16Features, content: torch.Tensor, style: torch.Tensor, cfg: G
             with torch.no_grad():
                 img.clamp_(0, 1)
     elif cfg.steps > 0:
-        # negative tolerances: never stop early, so every run costs `steps` evaluations (the line
-        # search may finish its current iteration, a few more at most)
-        opt = torch.optim.LBFGS([img], lr=cfg.lr, max_iter=cfg.steps, max_eval=cfg.steps,
-                                tolerance_grad=-1.0, tolerance_change=-1.0, history_size=50, line_search_fn="strong_wolfe")
-
-        def closure() -> torch.Tensor:
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn()
-            loss.backward()
-            return loss
-
-        opt.step(closure)
+        lbfgs(img, loss_fn, cfg.steps, cfg.lr)
     return img.detach().clamp(0, 1)
+
+
+def lbfgs(x: torch.Tensor, loss_fn: Callable[[], torch.Tensor], steps: int, lr: float = 1.0) -> None:
+    """Minimise loss_fn() over the leaf tensor x in place: L-BFGS with a strong-Wolfe line search, `steps` evaluations.
+
+    Negative tolerances: it never stops early, so every run costs `steps` evaluations (the line search may finish
+    its current iteration, a few more at most)."""
+    opt = torch.optim.LBFGS([x], lr=lr, max_iter=steps, max_eval=steps,
+                            tolerance_grad=-1.0, tolerance_change=-1.0, history_size=50, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        return loss
+
+    opt.step(closure)

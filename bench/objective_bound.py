@@ -38,7 +38,7 @@ from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET
 from bench.data import image_files, load_set, load_tensor, spread
 from bench.efficientnet import load_efficientnet_lite0
 from bench.gan_gradients import open_run
-from bench.gatys import GatysConfig
+from bench.gatys import GatysConfig, lbfgs
 from bench.methods import Method, gatys_method, semstyle_method
 from bench.plots import grid_plot
 from bench.quality import evaluate, summarise
@@ -62,18 +62,7 @@ def optimum(trainer: Trainer, x: torch.Tensor, steps: int) -> tuple[torch.Tensor
     with torch.no_grad():
         z = trainer.ema(x, logits=True).float()  # G itself, without the pipeline's mirrored border
         start = float(run_loss(trainer, x, z))
-    z.requires_grad_(True)
-    # negative tolerances: never stop early, as in bench.gatys
-    opt = torch.optim.LBFGS([z], lr=1.0, max_iter=steps, max_eval=steps, tolerance_grad=-1.0, tolerance_change=-1.0,
-                            history_size=50, line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad(set_to_none=True)
-        loss = run_loss(trainer, x, z)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
+    lbfgs(z.requires_grad_(True), lambda: run_loss(trainer, x, z), steps)  # as Gatys: never stops early
     with torch.no_grad():
         return torch.sigmoid(z).detach(), start, float(run_loss(trainer, x, z))
 
