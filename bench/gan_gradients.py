@@ -31,11 +31,15 @@ import torch.nn.functional as F
 from semstyle.trainer import CKPT_NAME, TrainConfig, Trainer
 
 
+def saved_config(run: Path) -> TrainConfig:
+    """The training settings saved in the run's checkpoint, pointed at the run folder."""
+    saved = torch.load(run / CKPT_NAME, map_location="cpu", weights_only=True)["train_config"]
+    return TrainConfig.from_dict({**saved, "out": str(run), "init_from": ""})  # the checkpoint replaces G anyway
+
+
 def open_run(run: Path, vgg_weights: str | None = None) -> Trainer:
     """A trainer in fp32 holding the run's checkpoint (G, D, step), built from the settings saved in it."""
-    saved = torch.load(run / CKPT_NAME, map_location="cpu", weights_only=True)["train_config"]
-    cfg = TrainConfig.from_dict({**saved, "out": str(run), "init_from": ""})  # the checkpoint replaces G anyway
-    trainer = Trainer(cfg, vgg_weights=vgg_weights)
+    trainer = Trainer(saved_config(run), vgg_weights=vgg_weights)
     trainer.load_checkpoint()
     return trainer
 

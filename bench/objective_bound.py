@@ -37,7 +37,7 @@ from bench import metrics
 from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET
 from bench.data import image_files, load_set, load_tensor, spread
 from bench.efficientnet import load_efficientnet_lite0
-from bench.gan_gradients import open_run
+from bench.gan_gradients import open_run, saved_config
 from bench.gatys import GatysConfig, lbfgs
 from bench.methods import Method, gatys_method, semstyle_method
 from bench.plots import grid_plot
@@ -107,9 +107,6 @@ def analyse(run: Path, contents: dict[str, torch.Tensor], size: int, steps: int,
     """One Markdown table for `run`: Gatys, the exported model, the optimum of its loss, G fitted to each photo (with
     `fit_steps`); their outputs to `grid` (PNG)."""
     trainer = open_run(run, vgg_weights)
-    if trainer.cfg.arbitrary or Path(trainer.cfg.style).is_dir():
-        kind = "an any-style run" if trainer.cfg.arbitrary else "a domain run (its style is a folder)"
-        raise SystemExit(f"{run}: {kind}; this compares runs on one style image only (the bench scores against it)")
     name = trainer.cfg.style_name or Path(trainer.cfg.style).stem
     style = {name: load_tensor(Path(trainer.cfg.style), size)}
     losses: dict[str, list[float]] = {}
@@ -146,9 +143,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, help="also write the tables here (Markdown), and beside it each run's outputs "
                    "(OUT_RUN.png) and per-photo scores (OUT_RUN.csv)")
     args = p.parse_args(argv)
-    for run in args.runs:
+    for run in args.runs:  # before anything is loaded
         if not (run / CKPT_NAME).is_file() or not (run / "model").is_dir():
             p.error(f"{run}: needs {CKPT_NAME} and model/ (the run folder of a train.py run)")
+        cfg = saved_config(run)
+        if cfg.arbitrary or Path(cfg.style).is_dir():
+            kind = "an any-style run" if cfg.arbitrary else "a domain run (its style is a folder)"
+            p.error(f"{run}: {kind}; this compares runs on one style image only (the bench scores against it)")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.threads:
