@@ -208,14 +208,14 @@ def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
     assert all(math.isfinite(float(v)) for v in rows[0].strip("| ").split(" | ")[1:])
 
 
-def trained_run(tmp_path: Path, **settings):
-    """A 2-step per-style train.py run folder (checkpoint.pt and model/) on random VGG weights: (trainer, config, VGG path)."""
+def trained_run(tmp_path: Path, one_style: bool = False, **settings):
+    """A 2-step per-style train.py run folder (checkpoint.pt and model/) on random VGG weights: (trainer, config, VGG path).
+    Its style is a domain of 2 images, or with `one_style` the first of them."""
     from semstyle.trainer import TrainConfig, Trainer
     from tests.helpers import TINY, image_folder, random_vgg_weights
 
     vgg = str(random_vgg_weights(tmp_path / "vgg.safetensors"))
-    style = image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)  # a domain; `one_style=True`: its first image
-    one_style = settings.pop("one_style", False)
+    style = image_folder(tmp_path / "s", n=2, size=(40, 48), seed=1)
     cfg = TrainConfig(content_dir=str(image_folder(tmp_path / "c", n=3, size=(48, 40))), out=str(tmp_path / "run"), steps=2, size=32,
                       style=str(sorted(style.iterdir())[0] if one_style else style), batch=2, generator=TINY, **settings)
     trained = Trainer(cfg, vgg_weights=vgg)
