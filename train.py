@@ -16,6 +16,7 @@ import torch.distributed as dist
 
 from semstyle.cli_errors import exit_on_user_error
 from semstyle.config import GeneratorConfig
+from semstyle.grow import can_grow
 from semstyle.device import resolve_device
 from semstyle.trainer import TrainConfig, Trainer
 
@@ -56,10 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample-every", type=int, default=d["sample_every"], help="write a sample grid PNG every N steps")
     p.add_argument("--ckpt-every", type=int, default=d["ckpt_every"], help="write a checkpoint every N steps")
     p.add_argument("--fp32-weights", action="store_true", help="export fp32 weights instead of fp16")
-    g = GeneratorConfig()
-    p.add_argument("--channels", default=",".join(map(str, g.channels)), help="generator widths at 1/2, 1/4, 1/8, ... resolution")
-    p.add_argument("--n-res", type=int, default=g.n_res, help="generator residual blocks at the lowest resolution")
-    p.add_argument("--style-dim", type=int, default=g.style_dim, help="size of the style code")
+    g, start = GeneratorConfig(), "; unset: the --init-from model's, else"
+    p.add_argument("--channels", help=f"generator widths at 1/2, 1/4, 1/8, ... resolution; wider than the --init-from model's "
+                   f"grows it (semstyle/grow.py){start} {','.join(map(str, g.channels))}")
+    p.add_argument("--n-res", type=int, help=f"generator residual blocks at the lowest resolution{start} {g.n_res}")
+    p.add_argument("--style-dim", type=int, help=f"size of the style code{start} {g.style_dim}")
     return p.parse_args(argv)
 
 
@@ -68,11 +70,23 @@ def validate(args: argparse.Namespace) -> None:
 
     if args.size < MIN_SIZE:
         raise UserError(f"--size {args.size} is too small; use at least {MIN_SIZE}")
+    start = None
+    if args.init_from:  # refuse a bad starting model now, before the data and VGG16 are loaded
+        from semstyle.modeling import StyleModel
+
+        start = StyleModel.from_pretrained(args.init_from).config.generator
+    base = start or GeneratorConfig()
     try:
-        args.generator = GeneratorConfig(channels=tuple(int(c) for c in args.channels.split(",")), n_res=args.n_res, style_dim=args.style_dim)
+        channels = tuple(int(c) for c in args.channels.split(",")) if args.channels else base.channels
     except ValueError:
         raise UserError(f"--channels must be comma-separated integers, got {args.channels!r}") from None
+    args.generator = GeneratorConfig(channels=channels, n_res=base.n_res if args.n_res is None else args.n_res,
+                                     style_dim=base.style_dim if args.style_dim is None else args.style_dim)
     args.generator.validate()
+    if start and not (start == args.generator or can_grow(start, args.generator)):
+        raise UserError(f"--init-from {args.init_from}: its generator (channels {','.join(map(str, start.channels))}, "
+                        f"--n-res {start.n_res}, --style-dim {start.style_dim}) can only grow: give as many --channels, "
+                        f"each at least as wide, at least as many --n-res and the same --style-dim")
     if args.size % args.generator.multiple:
         raise UserError(f"--size must be a multiple of {args.generator.multiple}, got {args.size}")
     for name in ("steps", "batch"):
@@ -86,10 +100,6 @@ def validate(args: argparse.Namespace) -> None:
         from semstyle.hub import parse_model_ref
 
         parse_model_ref(args.push_to_hub)
-    if args.init_from:  # refuse a bad starting model now, before the data and VGG16 are loaded
-        from semstyle.modeling import StyleModel
-
-        StyleModel.from_pretrained(args.init_from)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from .cli_errors import UserError
 from .config import GeneratorConfig, ModelConfig
 from .data import ImageSet, step_generator
 from .device import autocast
+from .grow import load_generator
 from .images import resize_max_side, tensor_to_pil
 from .modeling import StyleModel, replacing_folder, write_atomically
 from .networks import STYLE_LAYERS, Discriminator, style_statistics
@@ -153,11 +154,13 @@ class Trainer:
         self.style_stats = torch.cat(stats) if stats else None
 
     def _init_from(self, folder: str) -> None:
-        """Start from a trained model's generator; a per-style model's code starts at E(style images)."""
+        """Start from a trained model's generator (grown if this run's is larger: `semstyle.grow`); a per-style
+        model's code starts at E(style images)."""
         src = StyleModel.from_pretrained(folder).to(self.device)
-        if src.config.generator != self.cfg.generator:
-            raise ValueError(f"--init-from {folder}: its generator {src.config.generator} differs from this run's {self.cfg.generator}")
-        self.model.generator.load_state_dict(src.generator.state_dict())
+        try:
+            load_generator(self.model.generator, src.generator)
+        except ValueError as e:
+            raise ValueError(f"--init-from {folder}: {e}") from None
         if self.cfg.arbitrary and src.is_arbitrary:
             self.model.style_encoder.load_state_dict(src.style_encoder.state_dict())
         elif not self.cfg.arbitrary:

@@ -226,3 +226,24 @@ def test_train_push_to_hub_then_load_by_repo_id_pinned_and_offline(data, tmp_pat
     assert torch.equal(pinned, local_a) and not torch.equal(latest, local_a)
     with hub_server.offline():  # HF_HUB_OFFLINE=1: served from the cache
         assert torch.equal(StylePipeline.from_pretrained(repo, device="cpu").stylize(x), latest)
+
+
+def test_init_from_grows_a_smaller_model_and_refuses_to_shrink(data, tmp_path, capsys):
+    assert train.main(tiny_args(data, tmp_path / "small", "--steps", "1")) == 0
+    small = tmp_path / "small" / "model"
+    grown = tiny_args(data, tmp_path / "big", "--steps", "1", "--init-from", str(small))
+    grown[grown.index("--channels") + 1] = "8,24"
+    assert train.main(grown) == 0
+    assert StyleModel.from_pretrained(tmp_path / "big" / "model").config.generator.channels == (8, 24)
+    unset = [a for a in tiny_args(data, tmp_path / "same", "--steps", "1", "--init-from", str(small))]
+    for flag in ("--channels", "--n-res", "--style-dim"):  # unset: the starting model's generator
+        i = unset.index(flag)
+        del unset[i:i + 2]
+    assert train.main(unset) == 0
+    assert StyleModel.from_pretrained(tmp_path / "same" / "model").config.generator == TINY
+    shrunk = tiny_args(data, tmp_path / "shrunk", "--steps", "1", "--init-from", str(small))
+    shrunk[shrunk.index("--channels") + 1] = "8,8"
+    with pytest.raises(SystemExit) as e:
+        train.main(shrunk)
+    assert e.value.code == 2 and "can only grow" in capsys.readouterr().err
+    assert not (tmp_path / "shrunk").exists()  # refused before anything was loaded or written
