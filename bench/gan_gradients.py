@@ -38,9 +38,12 @@ def saved_config(run: Path) -> TrainConfig:
 
 
 def open_run(run: Path, vgg_weights: str | None = None) -> Trainer:
-    """A trainer in fp32 holding the run's checkpoint (G, D, step), built from the settings saved in it."""
+    """A trainer in fp32 holding the run's checkpoint (G, D, step), built from the settings saved in it. D is in eval
+    mode: its spectral norm's power iteration would otherwise change D at every call: between
+    the batches measured here, and between L-BFGS's evaluations in `bench.objective_bound` (which then diverged)."""
     trainer = Trainer(saved_config(run), vgg_weights=vgg_weights)
     trainer.load_checkpoint()
+    trainer.D.eval()
     return trainer
 
 

@@ -52,7 +52,6 @@ def run_loss(trainer: Trainer, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor
 
     Not the adversarial term: optimised per image, it fools D (a few dozen L-BFGS steps on one photo took D's mean
     logit from −4.3 to +4.2 with no visible change), and that says nothing about style."""
-    trainer.D.eval()  # no spectral-norm power iterations: D must not change between evaluations (L-BFGS diverged)
     parts = trainer.generator_losses(x, None, [0], G=lambda x_, stats, logits: z)
     return sum(w * parts[k] for k, w in trainer.cfg.loss_weights.items() if k != "adv")
 

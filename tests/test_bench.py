@@ -238,6 +238,8 @@ def test_gan_gradients_split_g_loss_at_a_checkpoint_even_at_adv_weight_0(tmp_pat
     params = [p for p in run.model.parameters() if p.requires_grad]
     whole = gan_gradients._flat(torch.autograd.grad(run.generator_losses(x, None, idx)["g"], params), params)
     assert torch.allclose(sum(cfg.loss_weights[k] * g for k, g in grads.items()), whole, rtol=1e-4, atol=1e-6)
+    gan_gradients.analyse(run, 2)  # measuring does not move D (spectral norm's power iteration is off)
+    assert all(torch.equal(v, run.D.state_dict()[k]) for k, v in trained.D.state_dict().items())
 
     out = tmp_path / "grads.md"
     gan_gradients.main([str(tmp_path / "run"), "--batches", "2", "--vgg-weights", vgg, "--out", str(out)])
