@@ -37,6 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--size", type=int, default=d["size"], help="training crop side in pixels")
     p.add_argument("--batch", type=int, default=d["batch"], help="images per step (per process under torchrun)")
     p.add_argument("--lr", type=float, default=d["lr"], help="Adam learning rate for G and D")
+    p.add_argument("--lr-scheduler", default=d["lr_scheduler"], choices=["constant", "cosine"], help="cosine: from --lr to 0 at --steps")
     p.add_argument("--max-minutes", type=float, default=d["max_minutes"], help="stop after this much wall time (checkpoint + export, as at the last step); 0 = no limit")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly where it stopped")
     p.add_argument("--push-to-hub", metavar="REPO", default=None, help="upload the trained model folder to this Hub repo (user/name)")
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         dtype = training_dtype(device) if args.precision == "auto" else PRECISIONS[args.precision]
         cfg = TrainConfig(
             content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
-            size=args.size, batch=args.batch, lr=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
+            size=args.size, batch=args.batch, lr=args.lr, lr_scheduler=args.lr_scheduler, content_weight=args.content_weight, style_weight=args.style_weight,
             adv_weight=args.adv_weight, tv_weight=args.tv_weight, layout_weight=args.layout_weight, saturation_weight=args.saturation_weight,
             r1_weight=args.r1_weight, init_from=args.init_from,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,

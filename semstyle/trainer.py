@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import time
 import os
 from dataclasses import asdict, dataclass, field
@@ -54,6 +55,7 @@ class TrainConfig:
     size: int = 256  # training crop side, px
     batch: int = 4
     lr: float = 2e-4  # Adam, for G and D
+    lr_scheduler: str = "constant"  # constant | cosine (to 0 at `steps`), for G and D, as diffusers' --lr_scheduler
     content_weight: float = 1.0  # on relu4_3 (high-level: keeps objects recognisable)
     style_weight: float = 10.0  # symmetric relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
     adv_weight: float = 0.1  # hinge GAN loss against real art
@@ -231,8 +233,19 @@ class Trainer:
         self.opt_g.step()
         return {k: v.item() for k, v in parts.items()}
 
+    def learning_rate(self, step: int) -> float:
+        """`lr_scheduler` at `step`: constant, or cosine from `lr` to 0 at `steps` (a resumed run with more --steps
+        follows the new, longer curve from where it is)."""
+        if self.cfg.lr_scheduler == "cosine":
+            return self.cfg.lr * 0.5 * (1 + math.cos(math.pi * min(step, self.cfg.steps) / self.cfg.steps))
+        if self.cfg.lr_scheduler == "constant":
+            return self.cfg.lr
+        raise ValueError(f"lr_scheduler must be constant or cosine, got {self.cfg.lr_scheduler!r}")
+
     def train_step(self) -> dict:
         t0, w0 = time.process_time(), time.perf_counter()
+        for group in self.opt_g.param_groups + self.opt_d.param_groups:
+            group["lr"] = self.learning_rate(self.step)
         x, real, idx = self.sample_batch(self.step)
         stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
         self.D.requires_grad_(True)
@@ -337,7 +350,7 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         for group in self.opt_g.param_groups + self.opt_d.param_groups:  # Adam's moments resume; the learning rate
-            group["lr"] = self.cfg.lr  # is this run's `--lr` (the optimiser's state would bring back the old one)
+            group["lr"] = self.learning_rate(state["step"])  # is this run's (the optimiser's state brings the old one)
         self.step, self.history, self.cpu_seconds = state["step"], state["history"], state.get("cpu_seconds", 0.0)
         self.wall_seconds = state.get("wall_seconds", 0.0)
         self.checkpoint_step = self.step

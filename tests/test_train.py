@@ -159,6 +159,23 @@ def test_torchrun_two_gloo_processes(data, tmp_path):
     assert r.stdout.count("model saved to") == 1  # only rank 0 writes
 
 
+def test_cosine_learning_rate_falls_to_zero_at_the_last_step_and_resumes_on_the_curve(data, tmp_path):
+    t = _trainer(data, tmp_path, steps=4)
+    t.cfg = dataclasses.replace(t.cfg, lr_scheduler="cosine")
+    assert [t.learning_rate(s) for s in (0, 2, 4)] == pytest.approx([t.cfg.lr, t.cfg.lr / 2, 0])
+    t.train_step()
+    t.train_step()
+    t.save_checkpoint()
+    assert {g["lr"] for opt in (t.opt_g, t.opt_d) for g in opt.param_groups} == {t.learning_rate(1)}  # the last step's
+    resumed = _trainer(data, tmp_path, steps=4)
+    resumed.cfg = t.cfg
+    assert resumed.load_checkpoint()
+    assert {g["lr"] for opt in (resumed.opt_g, resumed.opt_d) for g in opt.param_groups} == {t.cfg.lr / 2}  # step 2's
+    t.cfg = dataclasses.replace(t.cfg, lr_scheduler="linear")
+    with pytest.raises(ValueError, match="constant or cosine"):
+        t.learning_rate(0)
+
+
 @pytest.mark.parametrize("case,expect", [
     ("missing_dir", "no such folder"), ("empty_dir", "no images found"), ("bad_style", "could be read"),
     ("small_size", "too small"), ("bad_repo", "not a Hub repo id"),
