@@ -27,9 +27,16 @@ MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discrimi
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, but not an empty "(default: None)" or "(default: )": those flags' help says what unset means."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return action.help if action.default in (None, "") else super()._get_help_string(action)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     d = {f.name: f.default for f in fields(TrainConfig) if not callable(f.default)}
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--content-dir", required=True, help="folder of content photos")
     p.add_argument("--style", required=True, help="a style image, or a folder of art (a style domain; with --arbitrary, a style collection)")
     p.add_argument("--out", required=True, help="run folder: checkpoint.pt, samples/, loss_curve.png and the model in model/")
