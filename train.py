@@ -65,11 +65,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample-every", type=int, default=d["sample_every"], help="write a sample grid PNG every N steps")
     p.add_argument("--ckpt-every", type=int, default=d["ckpt_every"], help="write a checkpoint every N steps")
     p.add_argument("--fp32-weights", action="store_true", help="export fp32 weights instead of fp16")
-    g, start = GeneratorConfig(), "; unset: the --init-from model's, else"
+    g, unset = GeneratorConfig(), "; unset: the --init-from model's, else"
     p.add_argument("--channels", help=f"generator widths at 1/2, 1/4, 1/8, ... resolution; wider than the --init-from model's "
-                   f"grows it (semstyle/grow.py){start} {','.join(map(str, g.channels))}")
-    p.add_argument("--n-res", type=int, help=f"generator residual blocks at the lowest resolution{start} {g.n_res}")
-    p.add_argument("--style-dim", type=int, help=f"size of the style code{start} {g.style_dim}")
+                   f"grows it (semstyle/grow.py){unset} {','.join(map(str, g.channels))}")
+    p.add_argument("--n-res", type=int, help=f"generator residual blocks at the lowest resolution{unset} {g.n_res}")
+    p.add_argument("--style-dim", type=int, help=f"size of the style code{unset} {g.style_dim}")
     return p.parse_args(argv)
 
 
@@ -91,7 +91,7 @@ def validate(args: argparse.Namespace) -> None:
     args.generator = GeneratorConfig(channels=channels, n_res=base.n_res if args.n_res is None else args.n_res,
                                      style_dim=base.style_dim if args.style_dim is None else args.style_dim)
     args.generator.validate()
-    if start and not (start == args.generator or can_grow(start, args.generator)):
+    if start and not can_grow(start, args.generator):  # an equal generator "grows" too
         raise UserError(f"--init-from {args.init_from}: its generator (channels {','.join(map(str, start.channels))}, "
                         f"--n-res {start.n_res}, --style-dim {start.style_dim}) can only grow: give as many --channels, "
                         f"each at least as wide, at least as many --n-res and the same --style-dim")

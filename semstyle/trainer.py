@@ -242,10 +242,13 @@ class Trainer:
             return self.cfg.lr
         raise ValueError(f"lr_scheduler must be constant or cosine, got {self.cfg.lr_scheduler!r}")
 
+    def _set_learning_rate(self, step: int) -> None:
+        for group in self.opt_g.param_groups + self.opt_d.param_groups:
+            group["lr"] = self.learning_rate(step)
+
     def train_step(self) -> dict:
         t0, w0 = time.process_time(), time.perf_counter()
-        for group in self.opt_g.param_groups + self.opt_d.param_groups:
-            group["lr"] = self.learning_rate(self.step)
+        self._set_learning_rate(self.step)
         x, real, idx = self.sample_batch(self.step)
         stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
         self.D.requires_grad_(True)
@@ -349,8 +352,7 @@ class Trainer:
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        for group in self.opt_g.param_groups + self.opt_d.param_groups:  # Adam's moments resume; the learning rate
-            group["lr"] = self.learning_rate(state["step"])  # is this run's (the optimiser's state brings the old one)
+        self._set_learning_rate(state["step"])  # Adam's moments resume; the rate is this run's, not the checkpoint's
         self.step, self.history, self.cpu_seconds = state["step"], state["history"], state.get("cpu_seconds", 0.0)
         self.wall_seconds = state.get("wall_seconds", 0.0)
         self.checkpoint_step = self.step
