@@ -31,7 +31,7 @@
 #     --size 256 --batch 8 --content-weight 3 --layout-weight 60 --saturation-weight 1
 # A fifth pass, on one H200, trained that universal model on for 1101 steps with the same command (--max-minutes 2.2)
 # into the shipped models/universal, beside two variants (style weight 20; lr 2e-4), not shipped (README).
-# Next, not run yet: stop 17's CPU runs (README, "What does not close the gap at this budget") found the style distance
+# Next, not run yet: stop 17's CPU runs (docs/experiments.md, "What does not close the gap at this budget") found the style distance
 # set by the crops G sees, not by its width, batch or schedule; every pass so far shared the GPU among 3-14 trainers.
 # One preset alone, for most of a session's device time (the third pass ran 12 steps/s alone at batch 8: ~46k crops
 # of 256 px in 8 minutes, 4-5x what any shipped model saw), with the CPU recipe's weights, e.g.:
