@@ -1,8 +1,9 @@
 """Picture grids for the README and for looking at: contents x presets, and the universal model x styles.
 
 python scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs/ [--cards]
-Rows are contents; columns the content, then each per-style model (grid_presets.png), or each style image
-through the universal model (grid_universal.png, with the style images as a header row).
+Rows are contents; columns the content, then each per-style model (--presets-grid), or each style image
+through the universal model (--universal-grid, with the style images as a header row). A grid named "" is not
+made; a .jpg name is saved at quality 90.
 --cards also rewrites each model folder's samples.png (rows: content | style | output) from these photos (the
 trainer draws its samples from the training photos, which are research-only and must not ship), and points its
 card's usage snippet at the folder.
@@ -29,6 +30,10 @@ def cell(img, side: int) -> torch.Tensor:
     return x[0, :, (h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side]
 
 
+def save(grid: torch.Tensor, path: Path) -> None:
+    tensor_to_pil(grid).save(path, **({"quality": 90} if path.suffix.lower() in (".jpg", ".jpeg") else {}))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--contents", nargs="+", required=True)
@@ -36,6 +41,8 @@ def main() -> None:
     p.add_argument("--models", default="models", help="folder of model folders")
     p.add_argument("--side", type=int, default=192)
     p.add_argument("--out", default="docs")
+    p.add_argument("--presets-grid", default="grid_presets.png", help="file name in --out ('' = none)")
+    p.add_argument("--universal-grid", default="grid_universal.png", help="file name in --out ('' = none)")
     p.add_argument("--cards", action="store_true", help="rewrite models/*/samples.png from --contents (and --styles for the universal model)")
     args = p.parse_args()
     out = Path(args.out)
@@ -45,14 +52,15 @@ def main() -> None:
     folders = sorted(f for f in Path(args.models).iterdir() if (f / "config.json").is_file())
     pipes = {f.name: StylePipeline.from_pretrained(f, device="cpu") for f in folders}
     presets = [n for n, pipe in pipes.items() if not pipe.is_arbitrary]
-    rows = [torch.cat([cell(c, args.side)] + [cell(pipes[n](c), args.side) for n in presets], dim=2) for c in contents]
-    tensor_to_pil(torch.cat(rows, dim=1)).save(out / "grid_presets.png")
-    print("columns:", ["content", *presets])
+    if args.presets_grid:
+        rows = [torch.cat([cell(c, args.side)] + [cell(pipes[n](c), args.side) for n in presets], dim=2) for c in contents]
+        save(torch.cat(rows, dim=1), out / args.presets_grid)
+        print("columns:", ["content", *presets])
     universal = next((pipe for pipe in pipes.values() if pipe.is_arbitrary), None)
-    if universal is not None and styles:
+    if universal is not None and styles and args.universal_grid:
         header = torch.cat([torch.ones(3, args.side, args.side)] + [cell(s, args.side) for s in styles], dim=2)
         rows = [torch.cat([cell(c, args.side)] + [cell(universal(c, style=s), args.side) for s in styles], dim=2) for c in contents]
-        tensor_to_pil(torch.cat([header, *rows], dim=1)).save(out / "grid_universal.png")
+        save(torch.cat([header, *rows], dim=1), out / args.universal_grid)
         print("universal columns:", ["content", *args.styles])
     if args.cards:
         for f in folders:
