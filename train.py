@@ -6,6 +6,7 @@ Every user error is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import sys
@@ -97,9 +98,13 @@ def validate(args: argparse.Namespace) -> None:
                         f"each at least as wide, at least as many --n-res and the same --style-dim")
     if args.size % args.generator.multiple:
         raise UserError(f"--size must be a multiple of {args.generator.multiple}, got {args.size}")
-    for name in ("steps", "batch"):
+    for name in ("steps", "batch", "sample_every", "ckpt_every"):
         if getattr(args, name) < 1:
-            raise UserError(f"--{name} must be at least 1")
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        raise UserError(f"--lr must be a positive number, got {args.lr}")
+    if not math.isfinite(args.max_minutes) or args.max_minutes < 0:
+        raise UserError(f"--max-minutes must be 0 (no limit) or more, got {args.max_minutes}")
     if not os.path.exists(args.content_dir):
         raise UserError(f"--content-dir {args.content_dir}: no such folder")
     if not os.path.exists(args.style):
@@ -107,7 +112,8 @@ def validate(args: argparse.Namespace) -> None:
     if args.push_to_hub:
         from semstyle.hub import parse_model_ref
 
-        parse_model_ref(args.push_to_hub)
+        if parse_model_ref(args.push_to_hub)[1] is not None:  # refused now, not after the training
+            raise UserError(f"--push-to-hub {args.push_to_hub}: give the repo id without '@revision' (uploads go to main)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,8 +20,10 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 
 # Only the files a semstyle model needs (plus its card and preview images): never pull arbitrary
-# content, e.g. a pickled checkpoint someone added to the repo.
-MODEL_FILE_PATTERNS = ["config.json", "model.safetensors", "README.md", "*.png", "*.jpg"]
+# content, e.g. a pickled checkpoint someone added to the repo. Exact top-level names: a wildcard such as
+# "*.png" also matches "any/folder/x.png" (fnmatch's * crosses "/"), so one repo id could fill the disk.
+MODEL_FILE_PATTERNS = ["config.json", "model.safetensors", "README.md", "samples.png", "style.jpg",
+                       "style_[0-9].jpg", "style_[0-9][0-9].jpg"]
 
 # Owner and name follow the Hub's own rules (huggingface_hub.utils.validate_repo_id), a little
 # stricter: start and end with a letter, digit or "_" (so no leading dot, no "-" at the ends), at

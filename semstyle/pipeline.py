@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .device import autocast, default_dtype, resolve_device
-from .images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil
+from .images import load_image, pil_to_tensor, tensor_to_pil
 from .modeling import StyleModel
 from .networks import mirror_pad
 
@@ -48,13 +48,16 @@ class StylePipeline:
 
     @torch.inference_mode()
     def encode_style(self, style: Image.Image | torch.Tensor | None) -> torch.Tensor:
-        """Style image (PIL, or (1,3,H,W) tensor) -> style code (1, style_dim); reuse it across calls."""
+        """Style image (PIL, or (1,3,H,W) tensor) -> style code (1, style_dim); reuse it across calls.
+
+        A style image larger than the model's `style_size` is downscaled to it, as in training; a smaller one is
+        encoded as it is (upscaling it would make up texture it does not have)."""
         if style is None:
             return self.model.encode_style(None)
         if not self.is_arbitrary:
             self.model.encode_style(style)  # raises the clear "style is built in" error
-        if isinstance(style, Image.Image):
-            style = pil_to_tensor(resize_max_side(style, self.config.style_size)).unsqueeze(0)
+        if isinstance(style, Image.Image):  # load_image: EXIF orientation, alpha on white, 16-bit, palettes
+            style = pil_to_tensor(load_image(style, max_side=self.config.style_size)).unsqueeze(0)
         elif max(style.shape[-2:]) > self.config.style_size:
             scale = self.config.style_size / max(style.shape[-2:])
             style = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False)
@@ -86,12 +89,12 @@ class StylePipeline:
         return x.to(self.device, torch.float32).contiguous(memory_format=self.memory_format)
 
     def __call__(self, content, style=None, strength: float = 1.0):
-        """PIL image in, PIL image out (any size); a (N,3,H,W) tensor in, a tensor out. Paths work too."""
+        """PIL image in, PIL image out (any size); a (N,3,H,W) tensor in, a tensor out. Paths work too. Images are
+        decoded as `load_image` does (EXIF orientation, alpha composited on white, 16-bit and palette modes)."""
         if isinstance(style, (str, os.PathLike)):
             style = load_image(style)
         if isinstance(content, torch.Tensor):
             return self.stylize(content, style=style, strength=strength)
-        if isinstance(content, (str, os.PathLike)):
-            content = load_image(content)
-        y = self.stylize(pil_to_tensor(content.convert("RGB")).unsqueeze(0), style=style, strength=strength)
+        content = load_image(content)
+        y = self.stylize(pil_to_tensor(content).unsqueeze(0), style=style, strength=strength)
         return tensor_to_pil(y)

@@ -54,6 +54,17 @@ def test_push_then_load_by_repo_id(hub_server, tmp_path):
     assert repo_id in [m.id for m in HfApi().list_models(filter="semstyle")]
 
 
+def test_only_the_model_files_are_downloaded(hub_server, tmp_path):
+    """The card's images come along; anything else, in the top folder or below it, never does."""
+    repo_id = hub_server.new_repo_id()
+    src = make_model_folder(tmp_path / "model")
+    wanted = {"samples.png": b"png", "style.jpg": b"jpg", "style_1.jpg": b"jpg1", "style_12.jpg": b"jpg12"}
+    unwanted = {"junk/a.png": b"x" * 100, "deep/er/b.jpg": b"y", "ckpt.pt": b"pickle", "style_x/c.jpg": b"z", "notes.png.txt": b""}
+    hub_server.seed_repo(repo_id, {**{p.name: p.read_bytes() for p in src.iterdir()}, **wanted, **unwanted})
+    got = set(digest(resolve_model_dir(repo_id)))
+    assert got == {"config.json", "model.safetensors", "README.md", *wanted}
+
+
 def test_local_folder_is_returned_as_is(tmp_path):
     src = make_model_folder(tmp_path / "model")
     assert resolve_model_dir(src) == src

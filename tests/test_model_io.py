@@ -40,3 +40,30 @@ def test_pipeline_on_pil_and_tensor(tmp_path):
     code = pipe.encode_style(torch.rand(1, 3, 48, 48))
     assert pipe.stylize(x, code=code).shape == x.shape
     assert torch.equal(pipe.stylize(x, code=code, strength=0.0), x)  # strength 0 = the content
+
+
+def test_pipeline_decodes_pil_images_as_files_are_decoded(tmp_path):
+    """A PIL image goes through load_image as a path does: alpha on white (not black), 16-bit scaled to 8 bits."""
+    from PIL import Image
+
+    tiny_model().save_folder(tmp_path)
+    pipe = StylePipeline.from_pretrained(tmp_path, device="cpu")
+    rgba = Image.new("RGBA", (40, 32), (255, 0, 0, 0))  # fully transparent
+    assert pipe(rgba, strength=0.0).getpixel((0, 0)) == (255, 255, 255)
+    rgba.save(tmp_path / "a.png")
+    assert pipe(rgba).tobytes() == pipe(tmp_path / "a.png").tobytes()
+    grey16 = Image.fromarray(__import__("numpy").full((32, 40), 32768, dtype="uint16"))  # mode I;16, mid grey
+    assert abs(pipe(grey16, strength=0.0).getpixel((0, 0))[0] - 128) <= 1
+
+
+def test_small_style_images_are_encoded_as_they_are_in_training(tmp_path):
+    """A style image under style_size is not upscaled: the PIL and tensor paths (and the trainer) agree."""
+    from PIL import Image
+
+    from semstyle.images import pil_to_tensor
+
+    tiny_model("arbitrary").save_folder(tmp_path)
+    pipe = StylePipeline.from_pretrained(tmp_path, device="cpu", dtype=torch.float32)
+    small = Image.effect_noise((60, 45), 60).convert("RGB")
+    assert max(small.size) < pipe.config.style_size
+    assert torch.allclose(pipe.encode_style(small), pipe.encode_style(pil_to_tensor(small).unsqueeze(0)), atol=1e-5)

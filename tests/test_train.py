@@ -178,7 +178,10 @@ def test_cosine_learning_rate_falls_to_zero_at_the_last_step_and_resumes_on_the_
 
 @pytest.mark.parametrize("case,expect", [
     ("missing_dir", "no such folder"), ("empty_dir", "no images found"), ("bad_style", "could be read"),
-    ("small_size", "too small"), ("bad_repo", "not a Hub repo id"),
+    ("small_size", "too small"), ("bad_repo", "not a Hub repo id"), ("push_revision", "without '@revision'"),
+    ("ckpt_every_0", "--ckpt-every must be at least 1"), ("sample_every_0", "--sample-every must be at least 1"),
+    ("lr_negative", "--lr must be a positive number"), ("lr_nan", "--lr must be a positive number"),
+    ("max_minutes_negative", "--max-minutes must be 0"),
 ])
 def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
     args = tiny_args(data, tmp_path / "out", "--steps", "1")
@@ -192,8 +195,12 @@ def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
         args[3] = str(tmp_path / "style.png")
     elif case == "small_size":
         args[args.index("--size") + 1] = "16"
-    else:
+    elif case == "bad_repo":
         args += ["--push-to-hub", "../../etc"]
+    else:  # refused before any training: each of these used to fail only later (or never)
+        args += {"push_revision": ["--push-to-hub", "user/name@dev"], "ckpt_every_0": ["--ckpt-every", "0"],
+                 "sample_every_0": ["--sample-every", "0"], "lr_negative": ["--lr", "-1"], "lr_nan": ["--lr", "nan"],
+                 "max_minutes_negative": ["--max-minutes", "-5"]}[case]
     with pytest.raises(SystemExit) as e:
         train.main(args)
     assert e.value.code == 2
