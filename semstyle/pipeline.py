@@ -90,7 +90,10 @@ class StylePipeline:
 
     def __call__(self, content, style=None, strength: float = 1.0):
         """PIL image in, PIL image out (any size); a (N,3,H,W) tensor in, a tensor out. Paths work too. Images are
-        decoded as `load_image` does (EXIF orientation, alpha composited on white, 16-bit and palette modes)."""
+        decoded as `load_image` does (EXIF orientation, alpha composited on white, 16-bit and palette modes).
+
+        One pass over the whole image: memory grows with its pixels (~0.6 GB at 1088² in fp32 on a CPU). For larger
+        images use `semstyle.tiling.stylize_tiled`, as the app and `python -m semstyle stylize` do."""
         if isinstance(style, (str, os.PathLike)):
             style = load_image(style)
         if isinstance(content, torch.Tensor):

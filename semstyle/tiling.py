@@ -64,7 +64,8 @@ def record_statistics(pipe: StylePipeline, x: torch.Tensor, code: torch.Tensor, 
     """Run G once on `x` downscaled to `side` and freeze every norm layer's statistics."""
     h, w = x.shape[-2:]
     scale = min(1.0, side / max(h, w))
-    small = x if scale == 1.0 else F.interpolate(x, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False)
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))  # a 10000x1 strip stays 1 px wide, not 0
+    small = x if scale == 1.0 else F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
     norms = pipe.model.generator.norms()
     for norm in norms:
         norm.frozen, norm.recording = None, True

@@ -140,3 +140,30 @@ def test_preserve_colors_of_a_grey_content_is_grey_and_shapes_must_match():
     assert (out.max(dim=0).values - out.min(dim=0).values).max() < 1e-5  # R = G = B
     with pytest.raises(ValueError, match="same shape"):
         preserve_colors(torch.rand(3, 8, 8), torch.rand(3, 8, 9))
+
+
+def test_the_cli_tiles_images_larger_than_one_tile(tmp_path, monkeypatch):
+    """`python -m semstyle stylize` goes through stylize_tiled: bounded memory for a large photo, same size out."""
+    from PIL import Image
+
+    import semstyle.tiling as tiling
+    from semstyle.__main__ import main
+    from tests.helpers import tiny_model
+
+    tiny_model().save_folder(tmp_path / "m")
+    Image.effect_noise((1200, 40), 50).convert("RGB").save(tmp_path / "wide.png")
+    Image.effect_noise((60, 40), 50).convert("RGB").save(tmp_path / "small.png")
+    recorded = []
+    monkeypatch.setattr(tiling, "record_statistics", lambda *a: recorded.append(a[1].shape))
+    monkeypatch.setattr(tiling, "release_statistics", lambda pipe: None)
+    assert main(["stylize", str(tmp_path / "wide.png"), str(tmp_path / "small.png"), "--model", str(tmp_path / "m"),
+                 "--out", str(tmp_path / "out"), "--strength", "0.5", "--device", "cpu"]) == 0
+    assert [tuple(s[-2:]) for s in recorded] == [(40, 1200)]  # the wide one in tiles; the small one in one pass
+    assert Image.open(tmp_path / "out" / "wide.png").size == (1200, 40)
+    assert Image.open(tmp_path / "out" / "small.png").size == (60, 40)
+
+
+def test_a_strip_one_pixel_wide_is_tiled(pipe):
+    """The statistics pass downscales the long side to 1024 px; the short side must stay at least 1 px."""
+    x = torch.rand(1, 3, 2100, 1)
+    assert stylize_tiled(pipe, x, pipe.encode_style(None)).shape == x.shape
