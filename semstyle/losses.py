@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .color import rgb_to_ycbcr
+
 Features = dict[str, torch.Tensor]
 
 
@@ -73,12 +75,24 @@ def layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16) -> torch.Tens
 
     Only the large-scale light and dark layout counts: colour and any texture finer than a cell are free. It keeps
     G from meeting a dark painting's statistics with black blobs over parts of the photo."""
-    lum = x.new_tensor([0.299, 0.587, 0.114], dtype=torch.float32).view(1, 3, 1, 1)
-
     def cell_luminance(img: torch.Tensor) -> torch.Tensor:
-        return F.adaptive_avg_pool2d((img.float() * lum).sum(1, keepdim=True), cells)
+        return F.adaptive_avg_pool2d(rgb_to_ycbcr(img.float())[:, :1], cells)
 
     return F.mse_loss(cell_luminance(y), cell_luminance(x))
+
+
+def chroma_layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torch.Tensor:
+    """Mean squared difference between photo x and output y of each cell's chroma (Cb, Cr) relative to the
+    image's mean chroma, over a cells×cells grid.
+
+    The palette may change as a whole (the style's colours replace the photo's), and colour finer than a cell
+    (texture, strokes) is free, but a patch of one of the style's colours laid over part of a uniform sky or wall
+    is not: the colour blotches that the layout loss, which holds luminance only, lets through."""
+    def relative_chroma(img: torch.Tensor) -> torch.Tensor:
+        c = F.adaptive_avg_pool2d(rgb_to_ycbcr(img.float())[:, 1:], cells)
+        return c - c.mean((2, 3), keepdim=True)
+
+    return F.mse_loss(relative_chroma(y), relative_chroma(x))
 
 
 def logit_overshoot(z: torch.Tensor, bound: float = 4.6) -> torch.Tensor:

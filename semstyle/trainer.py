@@ -62,6 +62,7 @@ class TrainConfig:
     tv_weight: float = 0.3
     layout_weight: float = 20.0  # the photo's large-scale luminance (losses.layout_loss): no black blobs
     saturation_weight: float = 1.0  # G's output logits kept within ±4.6 (losses.logit_overshoot): a blob can be undone
+    chroma_layout_weight: float = 0.0  # the photo's large-scale colour layout (losses.chroma_layout_loss): no colour blotches
     r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
     style_size: int = 256  # style images are resized to this max side for targets and the encoder
     init_from: str = ""  # model folder to start G from (e.g. the universal model, for a fast preset)
@@ -88,7 +89,7 @@ class TrainConfig:
     def loss_weights(self) -> dict[str, float]:
         """G's loss = the sum of these weights times `Trainer.generator_losses`' terms of the same names."""
         return {"content": self.content_weight, "style": self.style_weight, "adv": self.adv_weight, "tv": self.tv_weight,
-                "layout": self.layout_weight, "saturation": self.saturation_weight}
+                "layout": self.layout_weight, "chroma_layout": self.chroma_layout_weight, "saturation": self.saturation_weight}
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -203,7 +204,7 @@ class Trainer:
         return {"d": loss.item()}
 
     def generator_losses(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], G=None) -> dict[str, torch.Tensor]:
-        """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV, layout, saturation of
+        """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV, layout, chroma layout, saturation of
         G's output logits; and their weighted sum."""
         cfg = self.cfg
         with autocast(self.device, self.dtype):
@@ -220,6 +221,7 @@ class Trainer:
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
             "layout": L.layout_loss(x, y),
+            "chroma_layout": L.chroma_layout_loss(x, y),
             "saturation": L.logit_overshoot(z),
         }
         parts["g"] = sum(w * parts[k] for k, w in cfg.loss_weights.items())

@@ -70,6 +70,24 @@ def test_layout_loss_ignores_colour_and_fine_texture_but_not_a_dark_blob():
     assert L.layout_loss(photo, blob) > 0.05
 
 
+def test_chroma_layout_loss_lets_the_palette_change_but_not_a_colour_patch():
+    g = torch.Generator().manual_seed(0)
+    photo = 0.25 + 0.5 * torch.rand(1, 3, 64, 64, generator=g)
+    assert L.chroma_layout_loss(photo, photo) == 0
+    tinted = photo * torch.tensor([1.2, 0.9, 0.7]).view(1, 3, 1, 1)  # the same tint everywhere: a new palette
+    tinted_patch = photo.clone()
+    tinted_patch[..., :16, :16] = tinted[..., :16, :16]  # the same tint on one corner only: a blotch
+    assert L.chroma_layout_loss(photo, tinted) < 0.05 * L.chroma_layout_loss(photo, tinted_patch)
+    grey = photo.mean(1, keepdim=True).expand(-1, 3, -1, -1)
+    assert L.chroma_layout_loss(photo, photo - 0.2) < 1e-10  # the same colours, darker: the layout loss's business
+    assert L.chroma_layout_loss(photo, grey) > 0  # losing the photo's colour layout is not free
+    checker = (torch.arange(64)[:, None] + torch.arange(64)[None, :]) % 2 * torch.tensor([0.3, -0.3, 0.0]).view(1, 3, 1, 1)
+    assert L.chroma_layout_loss(photo, photo + checker) < 1e-10  # colour texture finer than a cell is free
+    y = tinted_patch.clone().requires_grad_(True)
+    L.chroma_layout_loss(photo, y).backward()
+    assert y.grad[..., :16, :16].abs().sum() > 0  # it pulls the patch back
+
+
 def test_logit_overshoot_reaches_saturated_pixels_that_image_losses_cannot():
     z = torch.tensor([-20.0, -4.0, 0.0, 3.0, 10.0], requires_grad=True)
     loss = L.logit_overshoot(z, bound=4.6)

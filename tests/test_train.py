@@ -32,11 +32,13 @@ def tiny_args(data, out, *extra):
 
 @pytest.mark.parametrize("arbitrary", [False, True])
 def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitrary):
-    assert train.main(tiny_args(data, tmp_path, "--steps", "2", *(["--arbitrary"] if arbitrary else []))) == 0
+    extra = ["--chroma-layout-weight", "2", *(["--arbitrary"] if arbitrary else [])]
+    assert train.main(tiny_args(data, tmp_path, "--steps", "2", *extra)) == 0
     folder = tmp_path / "model"
     assert {"config.json", "model.safetensors", "README.md", "samples.png", "style.jpg"} <= {p.name for p in folder.iterdir()}
     model = StyleModel.from_pretrained(folder)
     assert model.is_arbitrary == arbitrary
+    assert model.config.training["chroma_layout_weight"] == 2  # the loss weights are recorded with the model
     card = (folder / "README.md").read_text()
     assert "library_name: semstyle" in card and "VGG16" in card and "pipeline_tag: image-to-image" in card
     assert (tmp_path / "loss_curve.png").is_file()
