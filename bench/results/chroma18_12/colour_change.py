@@ -7,7 +7,7 @@ from semstyle.images import load_image, pil_to_tensor
 from semstyle.losses import chroma_layout_loss
 torch.set_num_threads(2)
 names = sorted({r["content"] for r in csv.DictReader(open(sys.argv[1]))})
-xs = [pil_to_tensor(load_image(glob.glob(fos.environ.get("SEMSTYLE_EVAL", "../shared/data/content/eval") + f"/{n}.*")[0], max_side=256)).unsqueeze(0) for n in names]
+xs = [pil_to_tensor(load_image(glob.glob(os.environ.get("SEMSTYLE_EVAL", "../shared/data/content/eval") + f"/{n}.*")[0], max_side=256)).unsqueeze(0) for n in names]
 for m in sys.argv[2:]:
     pipe = StylePipeline.from_pretrained(m, device="cpu")
     vals = [float(chroma_layout_loss(x, pipe.stylize(x).float()).sqrt()) for x in xs]
