@@ -19,7 +19,7 @@ from semstyle.cli_errors import exit_on_user_error
 from semstyle.config import GeneratorConfig
 from semstyle.grow import can_grow
 from semstyle.device import resolve_device
-from semstyle.trainer import TrainConfig, Trainer
+from semstyle.trainer import CKPT_NAME, TrainConfig, Trainer
 
 MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discriminator have nothing to see
 # No fp16: there is no grad scaler, so small gradients can underflow. A run under fp16 on an H200 saturated G's
@@ -106,6 +106,9 @@ def validate(args: argparse.Namespace) -> None:
         raise UserError(f"--lr must be a positive number, got {args.lr}")
     if not math.isfinite(args.max_minutes) or args.max_minutes < 0:
         raise UserError(f"--max-minutes must be 0 (no limit) or more, got {args.max_minutes}")
+    if not args.resume and os.path.exists(os.path.join(args.out, CKPT_NAME)):  # its checkpoint would be overwritten
+        raise UserError(f"--out {args.out} already holds a run ({CKPT_NAME}): pass --resume to continue it, "
+                        f"or another --out to start over")
     if not os.path.exists(args.content_dir):
         raise UserError(f"--content-dir {args.content_dir}: no such folder")
     if not os.path.exists(args.style):
@@ -141,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, max_minutes=args.max_minutes, generator=args.generator,
         )
         trainer = Trainer(cfg, vgg_weights=args.vgg_weights, device=device, dtype=dtype)
-        if args.resume and trainer.load_checkpoint() and trainer.rank == 0:
-            print(f"resumed from step {trainer.step}")
+        if args.resume:
+            resumed = trainer.load_checkpoint()
+            if trainer.rank == 0:
+                print(f"resumed from step {trainer.step}" if resumed else f"no checkpoint in {args.out} yet: starting at step 0")
         folder = trainer.fit(command=shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)]))
         if distributed:
             dist.barrier()

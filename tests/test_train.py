@@ -183,7 +183,7 @@ def test_cosine_learning_rate_falls_to_zero_at_the_last_step_and_resumes_on_the_
     ("small_size", "too small"), ("bad_repo", "not a Hub repo id"), ("push_revision", "without '@revision'"),
     ("ckpt_every_0", "--ckpt-every must be at least 1"), ("sample_every_0", "--sample-every must be at least 1"),
     ("lr_negative", "--lr must be a positive number"), ("lr_nan", "--lr must be a positive number"),
-    ("max_minutes_negative", "--max-minutes must be 0"),
+    ("max_minutes_negative", "--max-minutes must be 0"), ("existing_run", "already holds a run"),
 ])
 def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
     args = tiny_args(data, tmp_path / "out", "--steps", "1")
@@ -199,6 +199,9 @@ def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
         args[args.index("--size") + 1] = "16"
     elif case == "bad_repo":
         args += ["--push-to-hub", "../../etc"]
+    elif case == "existing_run":  # without --resume its checkpoint would be overwritten
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "checkpoint.pt").write_bytes(b"a long run's state")
     else:  # refused before any training: each of these used to fail only later (or never)
         args += {"push_revision": ["--push-to-hub", "user/name@dev"], "ckpt_every_0": ["--ckpt-every", "0"],
                  "sample_every_0": ["--sample-every", "0"], "lr_negative": ["--lr", "-1"], "lr_nan": ["--lr", "nan"],
