@@ -11,6 +11,8 @@ import io
 import math
 import time
 import os
+import signal
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -36,6 +38,34 @@ COLLAPSE_STEPS = 10  # this many flat steps in a row stop training (see `looks_c
 
 class TrainingCollapsed(UserError):
     """G's output went flat (black); training does not undo that, so the run stops before saving it."""
+
+
+class _Interrupt:
+    """Ctrl-C (SIGINT) as a request that the training loop reads between steps; a second Ctrl-C interrupts at once.
+
+    Handlers can only be set in the main thread; elsewhere Ctrl-C cannot reach the loop anyway."""
+
+    def __init__(self):
+        self.presses = 0
+        self._previous = None
+
+    @property
+    def requested(self) -> bool:
+        return self.presses > 0
+
+    def __enter__(self) -> "_Interrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum, frame) -> None:
+        self.presses += 1
+        if self.presses > 1:
+            raise KeyboardInterrupt
 
 
 def looks_collapsed(logs: dict) -> bool:
@@ -274,31 +304,43 @@ class Trainer:
     # ---- the loop, checkpoints, export -------------------------------------------------------------
 
     def fit(self, command: str = "") -> Path | None:
-        """Train to cfg.steps; Ctrl-C saves a checkpoint and returns. Returns the exported model folder."""
+        """Train to cfg.steps; Ctrl-C saves a checkpoint and returns. Returns the exported model folder.
+
+        Ctrl-C takes effect between steps: the step under way finishes, so the checkpoint holds G, D, the EMA and
+        both optimisers all at one step and `--resume` goes on exactly as if nothing had happened. A second Ctrl-C
+        interrupts at once and saves nothing (the last checkpoint stays)."""
         cfg = self.cfg
         bar = tqdm(total=cfg.steps, initial=self.step, disable=self.rank != 0, dynamic_ncols=True, desc="train")
         deadline = time.monotonic() + cfg.max_minutes * 60 if cfg.max_minutes > 0 else float("inf")
         flat = 0
+        interrupt = _Interrupt()
         try:
-            while self.step < cfg.steps and not self._out_of_time(deadline):
-                logs = self.train_step()
-                bar.update(1)
-                flat = flat + 1 if self._rank0_says(looks_collapsed(logs)) else 0
-                if flat == COLLAPSE_STEPS:
-                    bar.close()
-                    raise TrainingCollapsed(
-                        f"stopped at step {self.step}: G's output has been flat (black) for {flat} steps, a collapse training does not undo; "
-                        f"{self.out / CKPT_NAME} still holds step {self.checkpoint_step} (`--resume --steps {self.checkpoint_step}` exports it); "
-                        f"lower --lr or --style-weight to train further")
-                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                    self.history.append({"step": self.step} | logs)
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k != "g"})
-                if self.step % cfg.sample_every == 0:
-                    self.save_samples()
-                if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps and not flat:  # never save a flat G
-                    self.save_checkpoint()
+            with interrupt:
+                while self.step < cfg.steps and not self._out_of_time(deadline):
+                    if self._rank0_says(interrupt.requested):
+                        raise KeyboardInterrupt
+                    logs = self.train_step()
+                    bar.update(1)
+                    flat = flat + 1 if self._rank0_says(looks_collapsed(logs)) else 0
+                    if flat == COLLAPSE_STEPS:
+                        bar.close()
+                        raise TrainingCollapsed(
+                            f"stopped at step {self.step}: G's output has been flat (black) for {flat} steps, a collapse training does not undo; "
+                            f"{self.out / CKPT_NAME} still holds step {self.checkpoint_step} (`--resume --steps {self.checkpoint_step}` exports it); "
+                            f"lower --lr or --style-weight to train further")
+                    if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                        self.history.append({"step": self.step} | logs)
+                        bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k != "g"})
+                    if self.step % cfg.sample_every == 0:
+                        self.save_samples()
+                    if self.step % cfg.ckpt_every == 0 and self.step < cfg.steps and not flat:  # never save a flat G
+                        self.save_checkpoint()
         except KeyboardInterrupt:
             bar.close()
+            if interrupt.presses > 1:  # forced mid-step: G, D and the optimisers may be half a step on
+                if self.rank == 0:
+                    print(f"interrupted twice; nothing saved: {self.out / CKPT_NAME} holds step {self.checkpoint_step}")
+                return None
             self.save_checkpoint()
             if self.rank == 0:
                 print(f"interrupted at step {self.step}; checkpoint saved in {self.out}; rerun with --resume to continue")
