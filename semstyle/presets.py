@@ -165,13 +165,19 @@ class StyleLibrary:
 
     # ---- loading (once per model) ---------------------------------------------------------------
 
-    def load(self, ref: str | os.PathLike, progress: Callable[[float, str], None] | None = None) -> Loaded:
-        """Load a model folder or Hub repo (downloading it once); cached. Raises StyleError."""
+    def load(self, ref: str | os.PathLike, progress: Callable[[float, str], None] | None = None,
+             download: bool = True) -> Loaded:
+        """Load a model folder or Hub repo (downloading it once); cached. Raises StyleError.
+
+        download=False: a Hub model not loaded yet is refused instead of fetched (a live webcam frame cannot wait)."""
         ref = str(ref)
         with self._lock:
             if ref in self._loaded:
                 self._loaded.move_to_end(ref)
                 return self._loaded[ref]
+            if not download and not Path(ref).is_dir():
+                raise StyleError(f"{ref} is not loaded yet: click Check style (or Stylize once) to download it, then "
+                                 f"start the webcam again")
             load_lock = self._load_locks.setdefault(ref, threading.Lock())
         with load_lock:  # two requests for the same new model: one loads, the other waits for it
             with self._lock:

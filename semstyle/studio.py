@@ -104,9 +104,9 @@ class Studio:
 
     # ---- styles -----------------------------------------------------------------------------------
 
-    def model_for(self, style: str, progress: Progress | None = None) -> Loaded:
+    def model_for(self, style: str, progress: Progress | None = None, download: bool = True) -> Loaded:
         """A preset name or Hub model id -> a loaded per-style model. Raises StyleError."""
-        loaded = self.library.load(self.library.find(style), progress)
+        loaded = self.library.load(self.library.find(style), progress, download=download)
         if loaded.pipe.is_arbitrary:
             raise StyleError(f"{style!r} is an arbitrary-style model (it needs a style image): pick a per-style model, "
                              "or use a style image with the bundled universal model")
@@ -154,7 +154,7 @@ class Studio:
                       side: int = STREAM_SIDE) -> Image.Image:
         """One live-webcam frame at `side` px: untiled, no downloads (the style must be loadable quickly)."""
         img, _ = open_picture(frame, side, what="webcam frame")
-        loaded = self.model_for(style)
+        loaded = self.model_for(style, download=False)
         x = pil_to_tensor(img).unsqueeze(0)
         with loaded.lock:
             y = loaded.pipe.stylize(x, code=loaded.pipe.encode_style(None)).float().cpu()

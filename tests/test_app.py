@@ -118,6 +118,23 @@ def test_hub_model_by_repo_id_loads_once_and_stylizes(client, app_server, hub_se
     assert repo in client.predict(api_name="/discover_styles")  # Hub models tagged semstyle
 
 
+def test_a_webcam_frame_never_downloads_a_hub_style(client, app_server, hub_server):
+    """A live frame with a Hub style not loaded yet is refused (no download inside the stream); once loaded, it runs."""
+    import gradio as gr
+
+    from semstyle.hub import push_to_hub
+
+    repo = hub_server.new_repo_id("webcam")
+    push_to_hub(app_server.models / "starry", repo)
+    frame_handler = next(fn.fn for fn in app_server.app.demo.fns.values() if fn.api_name == "stylize_frame")
+    frame = Image.new("RGB", (64, 48), (128, 128, 128))
+    with pytest.raises(gr.Error, match="not loaded yet: click Check style"):
+        frame_handler(frame, repo, 1.0, False, {})
+    assert not [p for m, p in hub_server.requests if m == "GET" and repo in p and "/resolve/" in p]
+    client.predict(repo, api_name="/load_style")
+    assert frame_handler(frame, repo, 1.0, False, {})[0].size[0] > 0
+
+
 def test_hub_repo_that_is_not_a_semstyle_model_is_refused(client, hub_server):
     repo = hub_server.new_repo_id("bert")
     hub_server.seed_repo(repo, {"config.json": json.dumps({"model_type": "bert"}).encode(), "README.md": b"# bert\n"})
