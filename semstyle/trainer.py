@@ -43,7 +43,8 @@ class TrainingCollapsed(UserError):
 class _Interrupt:
     """Ctrl-C (SIGINT) as a request that the training loop reads between steps; a second Ctrl-C interrupts at once.
 
-    Handlers can only be set in the main thread; elsewhere Ctrl-C cannot reach the loop anyway."""
+    Only where SIGINT has Python's default handler (an interactive run, in the main thread): a process that ignores
+    SIGINT (started in the background) or handles it itself keeps its own handling."""
 
     def __init__(self):
         self.presses = 0
@@ -54,7 +55,7 @@ class _Interrupt:
         return self.presses > 0
 
     def __enter__(self) -> "_Interrupt":
-        if threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self._previous = signal.signal(signal.SIGINT, self._on_sigint)
         return self
 
