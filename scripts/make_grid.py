@@ -25,7 +25,8 @@ def cell(img, side: int) -> torch.Tensor:
     """PIL -> (3, side, side), centre-cropped square."""
     x = pil_to_tensor(img).unsqueeze(0)
     s = side / min(x.shape[-2:])
-    x = F.interpolate(x, scale_factor=s, mode="bilinear", antialias=True, align_corners=False)
+    size = tuple(max(side, round(n * s)) for n in x.shape[-2:])  # the short side exactly `side`, whatever the rounding
+    x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
     h, w = x.shape[-2:]
     return x[0, :, (h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side]
 
