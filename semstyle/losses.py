@@ -75,10 +75,7 @@ def layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16) -> torch.Tens
 
     Only the large-scale light and dark layout counts: colour and any texture finer than a cell are free. It keeps
     G from meeting a dark painting's statistics with black blobs over parts of the photo."""
-    def cell_luminance(img: torch.Tensor) -> torch.Tensor:
-        return F.adaptive_avg_pool2d(rgb_to_ycbcr(img.float())[:, :1], cells)
-
-    return F.mse_loss(cell_luminance(y), cell_luminance(x))
+    return F.mse_loss(_cell_ycbcr(y, cells)[:, :1], _cell_ycbcr(x, cells)[:, :1])
 
 
 def chroma_layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torch.Tensor:
@@ -89,10 +86,16 @@ def chroma_layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torc
     (texture, strokes) is free, but a patch of one of the style's colours laid over part of a uniform sky or wall
     is not: the colour blotches that the layout loss, which holds luminance only, lets through."""
     def relative_chroma(img: torch.Tensor) -> torch.Tensor:
-        c = F.adaptive_avg_pool2d(rgb_to_ycbcr(img.float())[:, 1:], cells)
+        c = _cell_ycbcr(img, cells)[:, 1:]
         return c - c.mean((2, 3), keepdim=True)
 
     return F.mse_loss(relative_chroma(y), relative_chroma(x))
+
+
+def _cell_ycbcr(img: torch.Tensor, cells: int) -> torch.Tensor:
+    """(N,3,H,W) RGB -> (N,3,cells,cells): each cell's mean Y, Cb, Cr. Both steps are linear, so pooling first is
+    exact, and the colour transform then runs on cells×cells pixels instead of H×W."""
+    return rgb_to_ycbcr(F.adaptive_avg_pool2d(img.float(), cells))
 
 
 def logit_overshoot(z: torch.Tensor, bound: float = 4.6) -> torch.Tensor:
