@@ -58,6 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
     p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
+    p.add_argument("--discriminator", default=d["discriminator"], choices=["pixels", "features"],
+                   help="pixels: a multi-scale PatchGAN on the image; features: small heads on the VGG16 features the losses compute (relu2_2, relu3_3, relu4_3)")
     p.add_argument("--tv-weight", type=float, default=d["tv_weight"], help="weight of the total-variation loss")
     p.add_argument("--layout-weight", type=float, default=d["layout_weight"], help="weight of the large-scale luminance loss (keeps the photo's light/dark layout)")
     p.add_argument("--chroma-layout-weight", type=float, default=d["chroma_layout_weight"], help="weight of the large-scale colour layout loss (against colour blotches; the palette may still change as a whole)")
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = TrainConfig(
             content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
             size=args.size, batch=args.batch, lr=args.lr, lr_scheduler=args.lr_scheduler, content_weight=args.content_weight, style_weight=args.style_weight,
-            adv_weight=args.adv_weight, tv_weight=args.tv_weight, layout_weight=args.layout_weight, chroma_layout_weight=args.chroma_layout_weight, saturation_weight=args.saturation_weight,
+            adv_weight=args.adv_weight, discriminator=args.discriminator, tv_weight=args.tv_weight, layout_weight=args.layout_weight, chroma_layout_weight=args.chroma_layout_weight, saturation_weight=args.saturation_weight,
             r1_weight=args.r1_weight, init_from=args.init_from,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,
             ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, max_minutes=args.max_minutes, generator=args.generator,

@@ -67,7 +67,7 @@ def term_gradients(trainer: Trainer, x: torch.Tensor, stats: torch.Tensor | None
 
 @torch.no_grad()
 def discriminator_margins(trainer: Trainer, x: torch.Tensor, real: torch.Tensor, stats: torch.Tensor | None) -> dict[str, float]:
-    real_logits, fake_logits = trainer.D(real), trainer.D(trainer.model(x, stats=stats))
+    real_logits, fake_logits = trainer.d_logits(real), trainer.d_logits(trainer.model(x, stats=stats))
     return {"d_real": fmean(float(r.mean()) for r in real_logits), "d_fake": fmean(float(f.mean()) for f in fake_logits),
             "d_correct": fmean(float(((r > 0).float().mean() + (f < 0).float().mean()) / 2) for r, f in zip(real_logits, fake_logits))}
 

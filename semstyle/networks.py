@@ -1,4 +1,4 @@
-"""Generator G, style encoder E and discriminator D. Networks map tensors to tensors; no losses here.
+"""Generator G, style encoder E and the discriminators D. Networks map tensors to tensors; no losses here.
 
 Pixels are RGB in [0, 1] (see `semstyle.images`). G is fully convolutional: any size in, the same
 size out; inputs are reflection-padded to a multiple of 2**downsamplings and cropped back.
@@ -208,3 +208,33 @@ class Discriminator(nn.Module):
         for i, d in enumerate(self.scales):
             out.append(d(x if i == 0 else F.avg_pool2d(x, 2 ** i)))
         return out
+
+
+class FeatureDiscriminator(nn.Module):
+    """D on the frozen VGG16 features the losses already compute (as Projected GAN and Vision-aided GAN do): one
+    small spectrally normalised conv head per layer, {name: (N,C,h,w)} -> a list of (N,1,h,w) patch logits.
+
+    A pixel D must learn from a few hundred crops what a painting looks like; this one starts from ImageNet's
+    features and only learns to compare them. Each layer is divided by a fixed scale (`calibrate`: the RMS of
+    real art's features there; ~100 to ~700 raw), so every head sees O(1) inputs."""
+
+    CHANNELS = {"relu1_2": 64, "relu2_2": 128, "relu3_3": 256, "relu4_1": 512, "relu4_3": 512}
+
+    def __init__(self, layers: tuple[str, ...] = ("relu2_2", "relu3_3", "relu4_3"), width: int = 64):
+        super().__init__()
+        self.layers = tuple(layers)
+        sn = spectral_norm
+        self.heads = nn.ModuleDict({n: nn.Sequential(
+            sn(nn.Conv2d(self.CHANNELS[n], width, 1)), nn.LeakyReLU(0.2, inplace=True),
+            sn(nn.Conv2d(width, width, 3, 1, 1)), nn.LeakyReLU(0.2, inplace=True),
+            sn(nn.Conv2d(width, 1, 1)),
+        ) for n in self.layers})
+        self.register_buffer("scale", torch.ones(len(self.layers)))
+
+    @torch.no_grad()
+    def calibrate(self, rms: dict[str, torch.Tensor | float]) -> None:
+        """Fix each layer's input scale to 1 / `rms[layer]` (the RMS of real art's features there)."""
+        self.scale.copy_(torch.tensor([1 / float(rms[n]) for n in self.layers]))
+
+    def forward(self, feats: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+        return [self.heads[n](feats[n] * self.scale[i].to(feats[n].dtype)) for i, n in enumerate(self.layers)]

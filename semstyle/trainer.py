@@ -29,7 +29,7 @@ from .device import autocast
 from .grow import load_generator
 from .images import resize_max_side, tensor_to_pil
 from .modeling import StyleModel, replacing_folder, write_atomically
-from .networks import STYLE_LAYERS, Discriminator, style_statistics
+from .networks import STYLE_LAYERS, Discriminator, FeatureDiscriminator, style_statistics
 from .vgg import VGG16Features, load_vgg16_state_dict
 
 CKPT_NAME = "checkpoint.pt"
@@ -90,6 +90,7 @@ class TrainConfig:
     content_weight: float = 1.0  # on relu4_3 (high-level: keeps objects recognisable)
     style_weight: float = 10.0  # symmetric relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
     adv_weight: float = 0.1  # hinge GAN loss against real art
+    discriminator: str = "pixels"  # pixels: multi-scale PatchGAN on the image | features: heads on VGG16 features
     tv_weight: float = 0.3
     layout_weight: float = 20.0  # the photo's large-scale luminance (losses.layout_loss): no black blobs
     saturation_weight: float = 1.0  # G's output logits kept within ±4.6 (losses.logit_overshoot): a blob can be undone
@@ -110,6 +111,7 @@ class TrainConfig:
 
     CONTENT_LAYERS = ("relu4_3",)
     LOSS_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    FEATURE_D_LAYERS = ("relu2_2", "relu3_3", "relu4_3")  # a subset of the above: G's step has them already
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -154,7 +156,7 @@ class Trainer:
         self._precompute_style_targets()
         if cfg.init_from:
             self._init_from(cfg.init_from)
-        self.D = Discriminator().to(device)
+        self.D = self._make_discriminator().to(device)
         self.ema = copy.deepcopy(self.model).requires_grad_(False).eval()
 
         g_params = [p for p in self.model.parameters() if p.requires_grad]
@@ -174,18 +176,30 @@ class Trainer:
     def _precompute_style_targets(self) -> None:
         """Per style image: Gram targets (S,C,C) per loss layer and, for the encoder, VGG statistics (S,1920)."""
         grams = {n: [] for n in self.cfg.LOSS_STYLE_LAYERS}
-        stats = []
+        mean_squares, stats = {n: [] for n in self.cfg.FEATURE_D_LAYERS}, []
         for img in self.styles.images:
             x = self._style_input(img)
             feats = self.vgg(x, self.cfg.LOSS_STYLE_LAYERS + STYLE_LAYERS)  # one pass for both (same VGG16 weights)
             for n in grams:
                 grams[n].append(L.gram(feats[n]))
+            for n in mean_squares:
+                mean_squares[n].append(feats[n].float().pow(2).mean())
             if self.cfg.arbitrary:
                 stats.append(style_statistics(feats))
         self.style_grams = {n: torch.cat(v) for n, v in grams.items()}  # (S,C,C)
         if not self.cfg.arbitrary:  # one style (or a domain): its mean Gram is the target
             self.style_grams = {n: v.mean(0, keepdim=True) for n, v in self.style_grams.items()}
         self.style_stats = torch.cat(stats) if stats else None
+        self.style_feature_rms = {n: torch.stack(v).mean().sqrt() for n, v in mean_squares.items()}  # the feature D's scale
+
+    def _make_discriminator(self) -> Discriminator | FeatureDiscriminator:
+        if self.cfg.discriminator == "pixels":
+            return Discriminator()
+        if self.cfg.discriminator == "features":
+            D = FeatureDiscriminator(self.cfg.FEATURE_D_LAYERS)
+            D.calibrate(self.style_feature_rms)
+            return D
+        raise ValueError(f"discriminator must be pixels or features, got {self.cfg.discriminator!r}")
 
     def _init_from(self, folder: str) -> None:
         """Start from a trained model's generator (grown if this run's is larger: `semstyle.grow`); a per-style
@@ -220,13 +234,27 @@ class Trainer:
         y, idx = self.styles.random_crops(self.cfg.batch, self.cfg.size, gen)
         return x.to(self.device), y.to(self.device), idx
 
-    def d_step(self, x: torch.Tensor, real: torch.Tensor, stats: torch.Tensor | None) -> dict:
-        """Train D with G fixed: max_D E[log D(y)] + E[log(1 − D(G(x)))], in hinge form."""
-        with torch.no_grad(), autocast(self.device, self.dtype):
-            fake = self.G(x, stats=stats).float()
+    def d_logits(self, y: torch.Tensor, phi: dict[str, torch.Tensor] | None = None, D=None) -> list[torch.Tensor]:
+        """D's patch logits (one tensor per scale or layer) for images y in [0,1]. The feature D reads y's VGG16
+        features: `phi` where the caller has them already. D defaults to the plain module (no DDP sync)."""
+        D = self.D if D is None else D
+        if self.cfg.discriminator == "pixels":
+            return D(y)
+        return D(phi if phi is not None else self.vgg(y, self.cfg.FEATURE_D_LAYERS))
+
+    def generate(self, x: torch.Tensor, stats: torch.Tensor | None, G=None) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """G(x) as the losses read it: the output logits z, the image y = σ(z) and y's VGG16 features Φ(y)."""
+        with autocast(self.device, self.dtype):
+            z = (G or self.G)(x, stats=stats, logits=True)
+            y = torch.sigmoid(z)
+            return z, y, self.vgg(y, self.cfg.CONTENT_LAYERS + self.cfg.LOSS_STYLE_LAYERS)
+
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor, phi_fake: dict[str, torch.Tensor] | None = None) -> dict:
+        """Train D with G fixed (`fake` = G(x), detached; `phi_fake` its features, for the feature D):
+        max_D E[log D(y)] + E[log(1 − D(G(x)))], in hinge form."""
         real = real.requires_grad_(self.cfg.r1_weight > 0)
         with autocast(self.device, self.dtype):
-            real_logits, fake_logits = self.Dp(real), self.Dp(fake)
+            real_logits, fake_logits = self.d_logits(real, D=self.Dp), self.d_logits(fake, phi_fake, D=self.Dp)
         loss = L.d_hinge_loss(real_logits, fake_logits)
         r1 = L.r1_penalty(real_logits, real) if self.cfg.r1_weight > 0 else torch.zeros(())
         self.opt_d.zero_grad(set_to_none=True)
@@ -234,17 +262,15 @@ class Trainer:
         self.opt_d.step()
         return {"d": loss.item()}
 
-    def generator_losses(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], G=None) -> dict[str, torch.Tensor]:
+    def generator_losses(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], G=None, out=None) -> dict[str, torch.Tensor]:
         """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV, layout, chroma layout, saturation of
-        G's output logits; and their weighted sum."""
+        G's output logits; and their weighted sum. `out` is `generate(x, stats)` where the caller has it already."""
         cfg = self.cfg
+        z, y, phi_y = out if out is not None else self.generate(x, stats, G)
         with autocast(self.device, self.dtype):
             with torch.no_grad():
                 phi_x = self.vgg(x, cfg.CONTENT_LAYERS)
-            z = (G or self.G)(x, stats=stats, logits=True)
-            y = torch.sigmoid(z)
-            phi_y = self.vgg(y, cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS)
-            fake_logits = self.D(y)  # the plain module: D's weights are fixed here and get no gradient
+            fake_logits = self.d_logits(y, phi_y)  # the plain module: D's weights are fixed here and get no gradient
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
         parts = {
             "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS, symmetric=True),
@@ -258,9 +284,9 @@ class Trainer:
         parts["g"] = sum(w * parts[k] for k, w in cfg.loss_weights.items())
         return parts
 
-    def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int]) -> dict:
-        """Train G with D fixed."""
-        parts = self.generator_losses(x, stats, idx)
+    def g_step(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], out=None) -> dict:
+        """Train G with D fixed (`out`: `generate(x, stats)`, if the caller has it)."""
+        parts = self.generator_losses(x, stats, idx, out=out)
         self.opt_g.zero_grad(set_to_none=True)
         parts["g"].backward()
         self.opt_g.step()
@@ -284,10 +310,11 @@ class Trainer:
         self._set_learning_rate(self.step)
         x, real, idx = self.sample_batch(self.step)
         stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
+        out = self.generate(x, stats)  # G(x) once: D sees it detached (G fixed), then G trains on it (D fixed)
         self.D.requires_grad_(True)
-        d = self.d_step(x, real, stats)
+        d = self.d_step(real, out[1].detach(), {n: out[2][n].detach() for n in self.cfg.FEATURE_D_LAYERS})
         self.D.requires_grad_(False)
-        g = self.g_step(x, stats, idx)
+        g = self.g_step(x, stats, idx, out)
         self._update_ema()
         self.step += 1
         self.cpu_seconds += time.process_time() - t0
@@ -387,8 +414,8 @@ class Trainer:
         if not path.is_file():
             return False
         state = torch.load(path, map_location=self.device, weights_only=True)
-        saved = state["train_config"]
-        for key in ("size", "batch", "arbitrary", "seed", "generator"):
+        saved = TrainConfig.from_dict(state["train_config"]).to_dict()  # an older checkpoint's missing keys: their defaults
+        for key in ("size", "batch", "arbitrary", "seed", "generator", "discriminator"):
             mine = self.cfg.to_dict()[key]
             if saved[key] != mine:
                 raise ValueError(f"--resume: checkpoint {path} was trained with {key}={saved[key]}, this run has {mine}; use another --out")

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from semstyle.config import ConfigError, GeneratorConfig, ModelConfig
-from semstyle.networks import Discriminator, Generator
+from semstyle.networks import Discriminator, FeatureDiscriminator, Generator
 from tests.helpers import TINY, tiny_model
 
 
@@ -35,6 +35,17 @@ def test_discriminator_is_multiscale_patchgan_with_spectral_norm():
     d = Discriminator(width=8)
     out = d(torch.rand(2, 3, 64, 64))
     assert [o.shape for o in out] == [(2, 1, 8, 8), (2, 1, 4, 4)]
+    assert any("parametrizations.weight.original" in k for k in d.state_dict())
+
+
+def test_feature_discriminator_judges_each_layer_at_unit_scale():
+    d = FeatureDiscriminator(("relu2_2", "relu4_3"), width=8)
+    feats = {"relu2_2": 600 * torch.rand(2, 128, 16, 16), "relu4_3": 100 * torch.rand(2, 512, 4, 4)}
+    d.calibrate({n: f.pow(2).mean().sqrt() for n, f in feats.items()})
+    assert [o.shape for o in d(feats)] == [(2, 1, 16, 16), (2, 1, 4, 4)]  # one logit per feature position
+    for i, n in enumerate(d.layers):  # what each head reads has RMS 1, whatever the layer's raw magnitude
+        assert float((feats[n] * d.scale[i]).pow(2).mean().sqrt()) == pytest.approx(1, rel=1e-4)
+    assert "scale" in d.state_dict()  # a checkpoint resumes with the run's calibration
     assert any("parametrizations.weight.original" in k for k in d.state_dict())
 
 

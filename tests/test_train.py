@@ -32,30 +32,31 @@ def tiny_args(data, out, *extra):
 
 @pytest.mark.parametrize("arbitrary", [False, True])
 def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitrary):
-    extra = ["--chroma-layout-weight", "2", *(["--arbitrary"] if arbitrary else [])]
+    extra = ["--chroma-layout-weight", "2", *(["--arbitrary", "--discriminator", "features"] if arbitrary else [])]
     assert train.main(tiny_args(data, tmp_path, "--steps", "2", *extra)) == 0
     folder = tmp_path / "model"
     assert {"config.json", "model.safetensors", "README.md", "samples.png", "style.jpg"} <= {p.name for p in folder.iterdir()}
     model = StyleModel.from_pretrained(folder)
     assert model.is_arbitrary == arbitrary
     assert model.config.training["chroma_layout_weight"] == 2  # the loss weights are recorded with the model
+    assert model.config.training["discriminator"] == ("features" if arbitrary else "pixels")
     card = (folder / "README.md").read_text()
     assert "library_name: semstyle" in card and "VGG16" in card and "pipeline_tag: image-to-image" in card
     assert (tmp_path / "loss_curve.png").is_file()
 
 
-def _trainer(data, out, steps):
+def _trainer(data, out, steps, discriminator="pixels"):
     cfg = TrainConfig(content_dir=str(data["content"]), style=str(data["styles"]), out=str(out), steps=steps, size=32,
-                      batch=2, generator=TINY, ckpt_every=2, sample_every=100, r1_weight=0.1)
+                      batch=2, generator=TINY, ckpt_every=2, sample_every=100, r1_weight=0.1, discriminator=discriminator)
     return Trainer(cfg, vgg_weights=str(data["vgg"]))
 
 
-def assert_resuming_at_step_2_ends_as_4_straight_steps(data, tmp_path):
+def assert_resuming_at_step_2_ends_as_4_straight_steps(data, tmp_path, discriminator="pixels"):
     """tmp_path/b's checkpoint (step 2), resumed for 2 steps, equals 4 uninterrupted steps in G, its EMA and D."""
-    straight = _trainer(data, tmp_path / "a", steps=4)
+    straight = _trainer(data, tmp_path / "a", steps=4, discriminator=discriminator)
     for _ in range(4):
         straight.train_step()
-    resumed = _trainer(data, tmp_path / "b", steps=4)
+    resumed = _trainer(data, tmp_path / "b", steps=4, discriminator=discriminator)
     assert resumed.load_checkpoint() and resumed.step == 2
     for _ in range(2):
         resumed.train_step()
@@ -64,12 +65,38 @@ def assert_resuming_at_step_2_ends_as_4_straight_steps(data, tmp_path):
         assert all(torch.equal(a[k], b[k]) for k in a), name
 
 
-def test_resume_equals_uninterrupted(data, tmp_path):
-    first = _trainer(data, tmp_path / "b", steps=4)
+@pytest.mark.parametrize("discriminator", ["pixels", "features"])
+def test_resume_equals_uninterrupted(data, tmp_path, discriminator):
+    first = _trainer(data, tmp_path / "b", steps=4, discriminator=discriminator)
     for _ in range(2):
         first.train_step()
     first.save_checkpoint()
-    assert_resuming_at_step_2_ends_as_4_straight_steps(data, tmp_path)
+    assert_resuming_at_step_2_ends_as_4_straight_steps(data, tmp_path, discriminator)
+
+
+def test_resume_refuses_another_discriminator(data, tmp_path):
+    first = _trainer(data, tmp_path, steps=4)
+    first.train_step()
+    first.save_checkpoint()
+    with pytest.raises(ValueError, match="trained with discriminator=pixels, this run has features; use another --out"):
+        _trainer(data, tmp_path, steps=4, discriminator="features").load_checkpoint()
+
+
+@pytest.mark.parametrize("discriminator", ["pixels", "features"])
+def test_a_step_runs_g_once_and_both_players_learn(data, tmp_path, discriminator):
+    """D is trained on the G(x) that G then trains on (G fixed, then D fixed): one forward pass of G per step.
+    The feature D judges G's VGG16 features, so its gradient reaches G through the frozen VGG16."""
+    t = _trainer(data, tmp_path, steps=4, discriminator=discriminator)
+    forwards, g_forward = [], t.G.forward
+    t.G.forward = lambda *a, **k: forwards.append(1) or g_forward(*a, **k)
+    d_before = {k: v.clone() for k, v in t.D.state_dict().items()}
+    t.train_step()
+    assert len(forwards) == 1
+    assert any(not torch.equal(d_before[k], v) for k, v in t.D.state_dict().items())
+    x, _, idx = t.sample_batch(1)
+    adv = t.generator_losses(x, None, idx)["adv"]
+    params = [p for p in t.model.parameters() if p.requires_grad]
+    assert sum(g.abs().sum() for g in torch.autograd.grad(adv, params, allow_unused=True) if g is not None) > 0
 
 
 def test_ctrl_c_mid_step_finishes_the_step_and_resumes_exactly(data, tmp_path):
