@@ -112,9 +112,9 @@ def report(cfg: BenchConfig, quality_summary: list[dict], speed_summary: list[di
         lines += [f"## Quality (content max side {cfg.size}; means over each method's pairs)", "",
                   markdown_table(quality_summary,
                                  ["method", "pairs", "content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_gram", "style_mean_std",
-                                  "patch_frechet_relu4_3", "top1_agree", "kept_class_prob", "seconds"],
+                                  "patch_frechet_relu4_3", "patch_frechet_effnet", "top1_agree", "kept_class_prob", "seconds"],
                                  ["method", "pairs", "content MSE relu4_3 ↓", "VGG perceptual (uncal.) ↓", "style Gram ↓", "style mean-std ↓",
-                                  "patch FD relu4_3 ↓", "top-1 agree ↑", "kept-class p ↑", "s/img"]), ""]
+                                  "patch FD relu4_3 ↓", "patch FD EfficientNet ↓", "top-1 agree ↑", "kept-class p ↑", "s/img"]), ""]
     if speed_summary:
         sizes = sorted({int(k[3:]) for r in speed_summary for k in r if k.startswith("ms_")})
         lines += ["## Speed (median ms per image, batch 1)", "",

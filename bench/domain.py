@@ -22,7 +22,7 @@ from semstyle.vgg import load_vgg16
 from bench import metrics
 from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET, DEFAULT_VGG
 from bench.data import image_files, load_set, spread
-from bench.efficientnet import class_probabilities, load_efficientnet_lite0
+from bench.efficientnet import class_probabilities, load_efficientnet_lite0, patch_features
 from bench.methods import load_pipeline, model_name
 
 LAYERS = tuple(dict.fromkeys((metrics.FRECHET_LAYER, metrics.CONTENT_LAYER, *metrics.STYLE_LAYERS)))
@@ -30,31 +30,35 @@ LAYERS = tuple(dict.fromkeys((metrics.FRECHET_LAYER, metrics.CONTENT_LAYER, *met
 
 @torch.inference_mode()
 def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content: int, size: int, vgg, effnet) -> list[dict]:
-    phi_s = [vgg(x, layers=LAYERS) for x in load_set(image_files(collection, "collection"), size).values()]
+    art = list(load_set(image_files(collection, "collection"), size).values())
+    phi_s = [vgg(x, layers=LAYERS) for x in art]
     ref = metrics.gaussian_stats(torch.cat([metrics.patch_vectors(f[metrics.FRECHET_LAYER]) for f in phi_s]))
+    ref_effnet = metrics.gaussian_stats(torch.cat([patch_features(effnet, x) for x in art]))
     mean_gram = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]).mean(0, keepdim=True) for n in metrics.STYLE_LAYERS}
     contents = load_set(spread(image_files(content_dir, "content"), n_content), size)
     seen = [(vgg(x, layers=LAYERS), class_probabilities(effnet, x)) for x in contents.values()]  # the same for every model
     rows = []
     for folder in models:
         pipe = load_pipeline(folder, "cpu")
-        patches, content, gram, top1 = [], [], [], []
+        patches, patches_effnet, content, gram, top1 = [], [], [], [], []
         for x, (phi_x, p_x) in zip(contents.values(), seen):
             y = pipe.stylize(x).float().clamp(0, 1)
             phi_y = vgg(y, layers=LAYERS)
             patches.append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]))
+            patches_effnet.append(patch_features(effnet, y))
             content.append(float(metrics.content_distance(phi_x, phi_y)[0]))
             gram.append(float(metrics.gram_distance_to(phi_y, mean_gram)[0]))
             top1.append(float(metrics.top1_agreement(p_x, class_probabilities(effnet, y))[0]))
         fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
-        rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "gram_to_collection_mean": fmean(gram),
+        fd_effnet = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches_effnet)), *ref_effnet)
+        rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "patch_frechet_effnet": fd_effnet, "gram_to_collection_mean": fmean(gram),
                      "content_mse_relu4_3": fmean(content), "top1_agree": fmean(top1)})
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| model | patch Fréchet relu4_3 ↓ | Gram to collection mean ↓ | content ↓ | top-1 ↑ |", "|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} |" for r in rows]
+    lines = ["| model | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | content ↓ | top-1 ↑ |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} |" for r in rows]
     return "\n".join(lines) + "\n"
 
 

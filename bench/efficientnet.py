@@ -21,6 +21,7 @@ BN_EPS = 1e-3
 STAGES = ((3, 1, 1, 32, 16, 1), (3, 2, 6, 16, 24, 2), (5, 2, 6, 24, 40, 2), (3, 2, 6, 40, 80, 3),
           (5, 1, 6, 80, 112, 3), (5, 2, 6, 112, 192, 4), (3, 1, 6, 192, 320, 1))
 RESIZE, CROP = 256, 224
+PATCH_BLOCKS = 11  # the first 11 MBConv blocks end the 112-channel stage, at 1/16 resolution
 
 
 class SameConv2d(nn.Conv2d):
@@ -90,6 +91,13 @@ class EfficientNetLite0(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._fc(self.features(x))
 
+    def feature_map(self, x: torch.Tensor, blocks: int = PATCH_BLOCKS) -> torch.Tensor:
+        """Normalised (N,3,H,W), any size -> the output of the stem and the first `blocks` MBConv blocks."""
+        h = F.relu6(self._bn0(self._conv_stem(x)))
+        for block in self._blocks[:blocks]:
+            h = block(h)
+        return h
+
 
 def preprocess(x: torch.Tensor) -> torch.Tensor:
     """RGB [0,1] (N,3,H,W) -> (N,3,224,224): short side to 256 (bilinear, antialiased), centre crop, (x·255 − 127)/128."""
@@ -98,8 +106,22 @@ def preprocess(x: torch.Tensor) -> torch.Tensor:
     nh, nw = max(CROP, round(h * s)), max(CROP, round(w * s))
     x = F.interpolate(x.float(), size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
     top, left = (nh - CROP) // 2, (nw - CROP) // 2
-    x = x[..., top:top + CROP, left:left + CROP]
-    return (x * 255.0 - 127.0) / 128.0
+    return normalise(x[..., top:top + CROP, left:left + CROP])
+
+
+def normalise(x: torch.Tensor) -> torch.Tensor:
+    """RGB [0,1] -> the network's input range: (x·255 − 127)/128."""
+    return (x.float() * 255.0 - 127.0) / 128.0
+
+
+@torch.inference_mode()
+def patch_features(net: EfficientNetLite0, x: torch.Tensor) -> torch.Tensor:
+    """RGB [0,1] (N,3,H,W), at its own size -> (M,112): one vector per position of the 1/16-resolution feature map.
+
+    The bench's second distribution metric: a Fréchet distance in a network that no semstyle loss (and no
+    feature discriminator) reads, unlike VGG16's relu4_3."""
+    f = net.feature_map(normalise(x)).float()
+    return f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
 
 
 @torch.inference_mode()

@@ -18,7 +18,7 @@ from semstyle.vgg import VGG16Features
 
 from bench import metrics
 from bench.data import spread
-from bench.efficientnet import EfficientNetLite0, class_probabilities
+from bench.efficientnet import EfficientNetLite0, class_probabilities, patch_features
 from bench.methods import Method
 
 THUMB = 160  # grid.png cell side
@@ -46,6 +46,7 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
         probs_c = {k: class_probabilities(effnet, x.to(device)) for k, x in contents.items()}
         phi_s = {k: vgg(s.to(device), layers=metrics.ALL_LAYERS) for k, s in styles.items()}
         style_stats = {k: metrics.gaussian_stats(metrics.patch_vectors(f[metrics.FRECHET_LAYER]).cpu()) for k, f in phi_s.items()}
+        style_stats_effnet = {k: _gaussian(patch_features(effnet, s.to(device)).cpu()) for k, s in styles.items()}
     for c in contents:
         res.thumbs[(c, "", "content")] = thumbnail(contents[c])
     for s in styles:
@@ -53,6 +54,7 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
 
     for m in methods:
         patches: dict[str, list[torch.Tensor]] = {}
+        patches_effnet: dict[str, list[torch.Tensor]] = {}
         pairs = [(c, s) for s in styles if m.style_name in (None, s) for c in contents]
         for c, s in spread(pairs, m.max_pairs):
             content, style = contents[c], styles[s]
@@ -79,6 +81,7 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),
             })
             patches.setdefault(s, []).append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]).cpu())
+            patches_effnet.setdefault(s, []).append(patch_features(effnet, y).cpu())
             res.thumbs[(c, s, m.name)] = thumbnail(y)
         for s, vecs in patches.items():
             x = torch.cat(vecs)
@@ -86,10 +89,21 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
                 print(f"no patch Fréchet distance for {m.name} × {s}: fewer than 2 relu4_3 positions; use a larger --size", file=sys.stderr)
                 continue
             mu, cov = metrics.gaussian_stats(x)
+            effnet_stats = _gaussian(torch.cat(patches_effnet[s]))
             res.frechet.append({"method": m.name, "style": s, "n_output_patches": x.shape[0],
                                 "n_style_patches": int(phi_s[s][metrics.FRECHET_LAYER][0, 0].numel()),
-                                "patch_frechet_relu4_3": metrics.frechet_distance(mu, cov, *style_stats[s])})
+                                "patch_frechet_relu4_3": metrics.frechet_distance(mu, cov, *style_stats[s]),
+                                "patch_frechet_effnet": _frechet(effnet_stats, style_stats_effnet[s])})
     return res
+
+
+def _gaussian(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """`metrics.gaussian_stats`, or None below 2 samples (an image too small for EfficientNet's 1/16 map)."""
+    return metrics.gaussian_stats(x) if x.shape[0] >= 2 else None
+
+
+def _frechet(a: tuple | None, b: tuple | None) -> float:
+    return metrics.frechet_distance(*a, *b) if a and b else float("nan")
 
 
 SUMMARY_COLUMNS = ("content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_gram", "style_mean_std",
@@ -101,9 +115,10 @@ def summarise(res: QualityResult) -> list[dict]:
     out = []
     for name in dict.fromkeys(r["method"] for r in res.rows):
         rows = [r for r in res.rows if r["method"] == name]
-        fd = [r["patch_frechet_relu4_3"] for r in res.frechet if r["method"] == name]
+        fds = [r for r in res.frechet if r["method"] == name]
         row = {"method": name, "pairs": len(rows)}
         row.update({k: sum(r[k] for r in rows) / len(rows) for k in SUMMARY_COLUMNS})
-        row["patch_frechet_relu4_3"] = sum(fd) / len(fd) if fd else float("nan")
+        for k in ("patch_frechet_relu4_3", "patch_frechet_effnet"):
+            row[k] = sum(r[k] for r in fds) / len(fds) if fds else float("nan")
         out.append(row)
     return out

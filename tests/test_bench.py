@@ -185,6 +185,9 @@ def test_smoke_run(tmp_path, capsys):
     quality = (out / "quality_summary.csv").read_text()
     for method in ("identity", "gatys", "semstyle:tiny_preset", "semstyle:tiny_universal"):
         assert method in quality
+    header, *rows = [line.split(",") for line in quality.splitlines()]
+    for name in ("patch_frechet_relu4_3", "patch_frechet_effnet"):  # both distribution metrics, finite for every method
+        assert all(math.isfinite(float(r[header.index(name)])) for r in rows), name
     timed = (out / "speed.csv").read_text()
     for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",
                     "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (cached style)", "gatys (2 lbfgs steps)"):

@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from bench.efficientnet import CROP, EfficientNetLite0, SameConv2d, class_probabilities, load_class_names, load_efficientnet_lite0, preprocess
+from bench.efficientnet import (CROP, EfficientNetLite0, SameConv2d, class_probabilities, load_class_names, load_efficientnet_lite0, patch_features,
+                                preprocess)
 from semstyle.images import load_image, pil_to_tensor
 from tests.conftest import SHARED, needs_shared
 
@@ -35,6 +36,11 @@ def test_architecture_matches_the_published_layout():
     assert sum(p.numel() for p in net.parameters()) == pytest.approx(4.65e6, rel=0.01)  # Lite0: ~4.65M
     with torch.inference_mode():
         assert net.eval()(torch.zeros(2, 3, CROP, CROP)).shape == (2, 1000)
+
+
+def test_patch_features_are_one_112_vector_per_position_at_one_sixteenth():
+    net = EfficientNetLite0().eval()
+    assert patch_features(net, torch.rand(2, 3, 64, 96)).shape == (2 * 4 * 6, 112)  # any size: no resize, no crop
 
 
 def test_preprocess_resizes_crops_and_scales():
