@@ -352,10 +352,7 @@ class Trainer:
                     flat = flat + 1 if self._rank0_says(looks_collapsed(logs)) else 0
                     if flat == COLLAPSE_STEPS:
                         bar.close()
-                        raise TrainingCollapsed(
-                            f"stopped at step {self.step}: G's output has been flat (black) for {flat} steps, a collapse training does not undo; "
-                            f"{self.out / CKPT_NAME} still holds step {self.checkpoint_step} (`--resume --steps {self.checkpoint_step}` exports it); "
-                            f"lower --lr or --style-weight to train further")
+                        raise self._collapsed(flat)
                     if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                         self.history.append({"step": self.step} | logs)
                         bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k != "g"})
@@ -374,9 +371,17 @@ class Trainer:
                 print(f"interrupted at step {self.step}; checkpoint saved in {self.out}; rerun with --resume to continue")
             return None
         bar.close()
+        if flat:  # the run ended inside a collapse: neither the checkpoint nor the model may hold it
+            raise self._collapsed(flat)
         self.save_checkpoint()
         self.save_samples()
         return self.export(command)
+
+    def _collapsed(self, flat: int) -> TrainingCollapsed:
+        return TrainingCollapsed(
+            f"stopped at step {self.step}: G's output has been flat (black) for {flat} steps, a collapse training does not undo; "
+            f"{self.out / CKPT_NAME} still holds step {self.checkpoint_step} (`--resume --steps {self.checkpoint_step}` exports it); "
+            f"lower --lr or --style-weight to train further")
 
     def _out_of_time(self, deadline: float) -> bool:
         """Past the --max-minutes deadline (rank 0's clock decides)."""

@@ -182,6 +182,22 @@ def test_a_collapse_stops_training_before_it_is_saved(data, tmp_path, monkeypatc
     assert again.load_checkpoint() and again.step == 4
 
 
+def test_a_run_that_ends_inside_a_collapse_saves_nothing_of_it(data, tmp_path, monkeypatch):
+    t = _trainer(data, tmp_path, steps=7)
+    real_step = t.train_step
+
+    def collapse_after_4():  # fewer flat steps than COLLAPSE_STEPS before the last step
+        logs = real_step()
+        return logs if t.step <= 4 else logs | {"content": 0.99, "tv": 0.001}
+
+    monkeypatch.setattr(t, "train_step", collapse_after_4)
+    with pytest.raises(TrainingCollapsed, match=r"stopped at step 7: .* flat \(black\) for 3 steps, .*still holds step 4"):
+        t.fit()
+    assert not (tmp_path / "model").exists()
+    again = _trainer(data, tmp_path, steps=7)
+    assert again.load_checkpoint() and again.step == 4
+
+
 @pytest.mark.parametrize("saturation_weight", [0.0, 1.0])
 def test_a_blacked_out_g_comes_back_only_with_the_saturation_loss(data, tmp_path, saturation_weight):
     """The repair stage's premise: deep in the sigmoid's tail the image losses have no gradient, the logit penalty does."""
