@@ -166,8 +166,12 @@ def test_max_minutes_stops_checkpoints_and_exports(data, tmp_path, monkeypatch):
     assert again.load_checkpoint() and again.step == 2
 
 
-def test_a_collapse_stops_training_before_it_is_saved(data, tmp_path, monkeypatch):
-    t = _trainer(data, tmp_path, steps=50)
+@pytest.mark.parametrize("steps,message", [
+    (50, r"stopped at step 14: .*still holds step 4 \(`--resume --steps 4` exports it\)"),  # 10 flat steps stop the run
+    (7, r"stopped at step 7: .* flat \(black\) for 3 steps, .*still holds step 4"),  # the run ends inside a collapse
+])
+def test_a_collapse_stops_training_before_it_is_saved(data, tmp_path, monkeypatch, steps, message):
+    t = _trainer(data, tmp_path, steps=steps)
     real_step = t.train_step
 
     def collapse_after_4():  # steps 1-4 as trained; from step 5 on, the logs of a black output
@@ -175,26 +179,10 @@ def test_a_collapse_stops_training_before_it_is_saved(data, tmp_path, monkeypatc
         return logs if t.step <= 4 else logs | {"content": 0.99, "tv": 0.001}
 
     monkeypatch.setattr(t, "train_step", collapse_after_4)
-    with pytest.raises(TrainingCollapsed, match=r"stopped at step 14: .*still holds step 4 \(`--resume --steps 4` exports it\)"):
+    with pytest.raises(TrainingCollapsed, match=message):
         t.fit()
     assert not (tmp_path / "model").exists()
-    again = _trainer(data, tmp_path, steps=50)
-    assert again.load_checkpoint() and again.step == 4
-
-
-def test_a_run_that_ends_inside_a_collapse_saves_nothing_of_it(data, tmp_path, monkeypatch):
-    t = _trainer(data, tmp_path, steps=7)
-    real_step = t.train_step
-
-    def collapse_after_4():  # fewer flat steps than COLLAPSE_STEPS before the last step
-        logs = real_step()
-        return logs if t.step <= 4 else logs | {"content": 0.99, "tv": 0.001}
-
-    monkeypatch.setattr(t, "train_step", collapse_after_4)
-    with pytest.raises(TrainingCollapsed, match=r"stopped at step 7: .* flat \(black\) for 3 steps, .*still holds step 4"):
-        t.fit()
-    assert not (tmp_path / "model").exists()
-    again = _trainer(data, tmp_path, steps=7)
+    again = _trainer(data, tmp_path, steps=steps)
     assert again.load_checkpoint() and again.step == 4
 
 
