@@ -16,7 +16,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from .config import GeneratorConfig
 from .losses import mean_std
-from .vgg import VGG16Features
+from .vgg import LAYER_CHANNELS, VGG16Features
 
 EPS = 1e-5
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")  # E reads these, as in AdaIN
@@ -165,7 +165,7 @@ class StyleEncoder(nn.Module):
     def __init__(self, style_dim: int, hidden: int = 256):
         super().__init__()
         self.vgg = VGG16Features(STYLE_LAYERS)
-        stat_dim = 2 * (64 + 128 + 256 + 512)
+        stat_dim = 2 * sum(LAYER_CHANNELS[n] for n in STYLE_LAYERS)  # a mean and a std per channel
         # raw VGG statistics range over ~10^3 (relu1 vs relu4); log1p + LayerNorm keep the code O(1)
         self.mlp = nn.Sequential(LogNorm(stat_dim), nn.Linear(stat_dim, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, style_dim))
 
@@ -218,14 +218,12 @@ class FeatureDiscriminator(nn.Module):
     features and only learns to compare them. Each layer is divided by a fixed scale (`calibrate`: the RMS of
     real art's features there; ~100 to ~700 raw), so every head sees O(1) inputs."""
 
-    CHANNELS = {"relu1_2": 64, "relu2_2": 128, "relu3_3": 256, "relu4_1": 512, "relu4_3": 512}
-
     def __init__(self, layers: tuple[str, ...] = ("relu2_2", "relu3_3", "relu4_3"), width: int = 64):
         super().__init__()
         self.layers = tuple(layers)
         sn = spectral_norm
         self.heads = nn.ModuleDict({n: nn.Sequential(
-            sn(nn.Conv2d(self.CHANNELS[n], width, 1)), nn.LeakyReLU(0.2, inplace=True),
+            sn(nn.Conv2d(LAYER_CHANNELS[n], width, 1)), nn.LeakyReLU(0.2, inplace=True),
             sn(nn.Conv2d(width, width, 3, 1, 1)), nn.LeakyReLU(0.2, inplace=True),
             sn(nn.Conv2d(width, 1, 1)),
         ) for n in self.layers})

@@ -35,6 +35,7 @@ def _layer_index() -> dict[str, int]:
 
 
 LAYER_INDEX = _layer_index()
+LAYER_CHANNELS = {f"{kind}{n}": c for n, c in zip(_NAMES, [v for v in _CFG if v != "M"]) for kind in ("conv", "relu")}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
