@@ -25,9 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     with exit_on_user_error():
-        import torch
-
-        from .pipeline import StylePipeline
+        from .pipeline import StylePipeline, blend
         from .tiling import stylize_tiled
 
         if not 0 <= args.strength <= 1:
@@ -50,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             x = pil_to_tensor(img).unsqueeze(0)
             y = stylize_tiled(pipe, x, code)  # one pass up to 1088 px; beyond, tiles of bounded memory, no seams
-            y = torch.lerp(x, y, args.strength) if args.strength < 1 else y
+            y = blend(x, y, args.strength)
             tensor_to_pil(y).save(out / f"{Path(path).stem}.png")
         if failed == len(args.content):
             raise UserError("no content image could be read (the reasons are in the 'skipped' lines)")

@@ -74,7 +74,7 @@ class StylePipeline:
         x = self.prepare(x)
         with autocast(self.device, self.dtype):
             y = self.generate(x, code.to(self.device)).float()
-        return torch.lerp(x, y, strength) if strength < 1.0 else y
+        return blend(x, y, strength)
 
     def generate(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """G on x with `border` px of mirrored photo around it, cropped back to x's size."""
@@ -101,3 +101,8 @@ class StylePipeline:
         content = load_image(content)
         y = self.stylize(pil_to_tensor(content).unsqueeze(0), style=style, strength=strength)
         return tensor_to_pil(y)
+
+
+def blend(content: torch.Tensor, stylized: torch.Tensor, strength: float) -> torch.Tensor:
+    """The output at `strength` (0 = the photo, 1 = the stylisation): a per-pixel blend towards the content."""
+    return torch.lerp(content, stylized, strength) if strength < 1.0 else stylized

@@ -20,6 +20,7 @@ from PIL import Image
 
 from .color import preserve_colors
 from .images import FORMATS, ImageError, display_name, load_image, pil_to_tensor, resize_max_side, tensor_to_pil
+from .pipeline import blend
 from .presets import Loaded, StyleError, StyleLibrary
 from .tiling import OVERLAP, TILE, stylize_tiled
 
@@ -165,7 +166,7 @@ def _finish(x: torch.Tensor, y: torch.Tensor, strength: float, preserve: bool) -
     """Per-pixel post-processing: keep the content's colours, then blend toward the content."""
     if preserve:
         y = preserve_colors(x, y)
-    return torch.lerp(x, y, strength) if strength < 1.0 else y
+    return blend(x, y, strength)
 
 
 def save_result(result: Result, folder: str | os.PathLike | None = None) -> tuple[str, str]:
