@@ -311,8 +311,9 @@ class Trainer:
         x, real, idx = self.sample_batch(self.step)
         stats = self.style_stats[idx].to(self.device) if self.cfg.arbitrary else None
         out = self.generate(x, stats)  # G(x) once: D sees it detached (G fixed), then G trains on it (D fixed)
+        _, fake, phi_fake = out
         self.D.requires_grad_(True)
-        d = self.d_step(real, out[1].detach(), {n: out[2][n].detach() for n in self.cfg.FEATURE_D_LAYERS})
+        d = self.d_step(real, fake.detach(), {n: phi_fake[n].detach() for n in self.cfg.FEATURE_D_LAYERS})
         self.D.requires_grad_(False)
         g = self.g_step(x, stats, idx, out)
         self._update_ema()
