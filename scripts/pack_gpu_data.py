@@ -1,6 +1,6 @@
 """Pack ../shared into a small .gpu/shared for a GPU machine that takes at most 64 MiB with the repo.
 
-    python scripts/pack_gpu_data.py --shared ../shared --out .gpu/shared
+    PYTHONPATH=. python scripts/pack_gpu_data.py --shared ../shared --out .gpu/shared
 
 Photos become WebP with a longer side of 448 px, styles JPEG of at most 512 px (what train.py keeps at --size 256),
 and VGG16 fp16 up to conv4_3, the deepest layer the losses use. The eval photos are left out. `.gpu/` is git-ignored.
@@ -15,8 +15,10 @@ from pathlib import Path
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
+from semstyle.vgg import LAYER_INDEX
+
 VGG = "weights/vgg16_imagenet_features.safetensors"
-CONV4_3 = 19  # index of conv4_3 in torchvision's vgg16().features
+CONV4_3 = LAYER_INDEX["conv4_3"]  # 21 in torchvision's vgg16().features
 
 
 def shrink(src: Path, dst: Path, side: int, fmt: str, quality: int) -> None:
