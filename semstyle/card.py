@@ -16,7 +16,7 @@ _TEMPLATE = """---
 
 A [semstyle](https://github.com/semstyle/semstyle) {{ kind_text }}: GAN-based, semantics-preserving style
 transfer. A feed-forward generator keeps the photo's objects recognisable (a content loss on high-level
-VGG16 features) while a patch discriminator and a style loss pull colour, texture and shape towards the style.
+VGG16 features) while {{ d_text }} and a style loss pull colour, texture and shape towards the style.
 
 {% if has_style %}| style | samples (content · style crop · output) |
 |---|---|
@@ -51,6 +51,9 @@ out.save("stylised.png")
 """
 
 
+_D_TEXT = {"pixels": "a patch discriminator on the image", "features": "a discriminator on those VGG16 features"}
+
+
 def write_model_card(folder: Path, config: ModelConfig, n_style_images: int = 1, skipped: int = 0, extra: str = "", license: str = "mit",
                      repo_hint: str | None = None) -> Path:
     """README.md in `folder`; its usage snippet loads `repo_hint` (default: the folder itself)."""
@@ -66,7 +69,7 @@ def write_model_card(folder: Path, config: ModelConfig, n_style_images: int = 1,
         data, template_str=_TEMPLATE, title=title, arbitrary=arbitrary,
         kind_text="arbitrary-style model (any style image at run time)" if arbitrary else "per-style model (the style is in the weights)",
         has_style=(folder / "style.jpg").is_file(), repo_hint=repo_hint or str(folder), n_style_images=n_style_images, skipped=skipped,
-        training_json=json.dumps(config.training, indent=2, sort_keys=True), extra=extra,
+        training_json=json.dumps(config.training, indent=2, sort_keys=True), extra=extra, d_text=_D_TEXT[config.training.get("discriminator", "pixels")],
     )
     path = Path(folder) / "README.md"
     card.save(path)

@@ -42,6 +42,7 @@ def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitr
     assert model.config.training["discriminator"] == ("features" if arbitrary else "pixels")
     card = (folder / "README.md").read_text()
     assert "library_name: semstyle" in card and "VGG16" in card and "pipeline_tag: image-to-image" in card
+    assert ("a discriminator on those VGG16 features" if arbitrary else "a patch discriminator on the image") in card  # the card names its D
     assert (tmp_path / "loss_curve.png").is_file()
 
 
