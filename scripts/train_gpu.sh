@@ -31,16 +31,14 @@
 #     --size 256 --batch 8 --content-weight 3 --layout-weight 60 --saturation-weight 1
 # A fifth pass, on one H200, trained that universal model on for 1101 steps with the same command (--max-minutes 2.2)
 # into the shipped models/universal, beside two variants (style weight 20; lr 2e-4), not shipped (README).
-# Next, not run yet: stop 17's CPU runs (docs/experiments.md, "What does not close the gap at this budget") found the style distance
-# set by the crops G sees, not by its width, batch or schedule; every pass so far shared the GPU among 3-14 trainers.
-# One preset alone, for most of a session's device time (the third pass ran 12 steps/s alone at batch 8: ~46k crops
-# of 256 px in 8 minutes, 4-5x what any shipped model saw), with the CPU recipe's weights, e.g.:
-#   python train.py --init-from models/universal --style .gpu/shared/data/styles/starry_night.jpg --out runs/gpu6_starry_night \
-#     --name starry_night --steps 100000 --max-minutes 8 --lr 1e-3 --content-dir .gpu/shared/data/content/train --size 256 \
-#     --batch 8 --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 500 --sample-every 1000
-# and, beside it if the device allows, the same with --discriminator features (stop 19: D on VGG16 features beat no GAN
-# on the distribution and the classes at 200-1000 CPU steps, and its Gram gap to no GAN narrowed with the budget, 4.5% ->
-# 0.9%; docs/experiments.md, "A discriminator on VGG16 features").
+# A sixth pass (stop 20), on one H200, tested stop 17's finding that the style distance is set by the crops G sees:
+# starry_night at the CPU recipe's weights, 256 px, batch 16, three trainers side by side for 8.2 min each
+# (OMP_NUM_THREADS=4; the GPU at 90%): ~3400 steps, 54k crops each, 5x the fourth pass. models/starry_night is the
+# one with D on VGG16 features (its card has the exact command); beside it the same command with the pixel D and
+# with --adv-weight 0 (README, "Does the GAN earn its place?"). Through this script (the feature-D run and its no-GAN twin):
+#   PYTHONPATH=. python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation ONLY="starry_night starry_night_noadv" \
+#     BATCH=16 CONTENT_W=3 LAYOUT_W=60 DISC=features MINUTES_P=8.2 OMP_NUM_THREADS=4 bash scripts/train_gpu.sh
+# Next: the same for the other presets (each alone or three to a GPU), and a second seed of the three starry_night runs.
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}  # ten trainers share the CPU cores
 export SIZE=${SIZE:-256} BATCH=${BATCH:-8} STEPS_U=${STEPS_U:-100000} STEPS_P=${STEPS_P:-100000} CKPT=${CKPT:-500}

@@ -2,10 +2,11 @@
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
 #   STAGE=universal|presets|ablation|repair|polish|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
-# CPU: the defaults (public_domain_collection ships from them); models/starry_night and models/woman_with_hat_matisse
-# from STAGE=presets ONLY="starry_night woman_with_hat_matisse" CONTENT_W=3 LAYOUT_W=60 PARALLEL=1 (7.7 and 7.5 min CPU
-# in fp32 on an AVX2 CPU; 3.2 min each with bf16 autocast on a CPU with avx512_bf16) from the shipped universal model. GPU: scripts/train_gpu.sh, a time-budgeted pass at 256 px that the other presets
-# ship from; some then went through the CPU `repair` stage.
+# CPU: the defaults (public_domain_collection ships from them); models/woman_with_hat_matisse
+# from STAGE=presets ONLY=woman_with_hat_matisse CONTENT_W=3 LAYOUT_W=60 (7.5 min CPU in fp32 on an AVX2 CPU; 3.2 min
+# with bf16 autocast on a CPU with avx512_bf16) from the shipped universal model. GPU: scripts/train_gpu.sh, a
+# time-budgeted pass at 256 px that the other presets ship from (models/starry_night: its sixth pass, DISC=features);
+# some then went through the CPU `repair` stage.
 # models/mondrian comes from train_gpu.sh's second pass (current losses), models/the_scream and models/shipwreck
 # from the repair of fourth-pass models (REPAIR_PASS=4), and models/universal from the fourth and fifth GPU passes
 # over the repair of its third pass (repair stage, below), then the polish stage (stop 18). The first pass's presets were trained with SAT_W=0 (before
@@ -15,6 +16,7 @@
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
 #   REPAIR_PASS=N        the repair stage starts from the Nth GPU pass's models (runs/gpuN_presets/NAME; 2 and 4 used)
+#   DISC=features        the discriminator on VGG16 features instead of pixels (train.py --discriminator)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
@@ -28,6 +30,7 @@ CONTENT_W=${CONTENT_W:-1}    # relu4_3 content loss weight
 LAYOUT_W=${LAYOUT_W:-20}     # large-scale luminance loss weight (no black blobs)
 DOMAIN_LAYOUT_W=${DOMAIN_LAYOUT_W:-40}  # the same for the domain preset (below)
 SAT_W=${SAT_W:-1}            # penalty on output logits beyond ±4.6 (a blob stays reachable by the other losses)
+DISC=${DISC:-pixels}         # what the discriminator judges: pixels or VGG16 features
 MINUTES_U=${MINUTES_U:-0}    # 0 = no wall-time limit
 MINUTES_P=${MINUTES_P:-0}
 CKPT=${CKPT:-25}
@@ -55,7 +58,7 @@ timed() {  # run "$@", log its wall time, return its exit status
   echo "$* :: $((SECONDS - t0)) s wall, exit $rc" | tee -a runs/times.log
   return $rc
 }
-common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --content-weight "$CONTENT_W" --saturation-weight "$SAT_W" --ckpt-every "$CKPT" --resume)
+common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --content-weight "$CONTENT_W" --saturation-weight "$SAT_W" --discriminator "$DISC" --ckpt-every "$CKPT" --resume)
 
 mkdir -p runs models
 failed=()  # one run failing (e.g. a TrainingCollapsed stop) does not cancel the others
