@@ -162,7 +162,8 @@ def test_max_minutes_stops_checkpoints_and_exports(data, tmp_path, monkeypatch):
     assert t.step == 2 and folder is not None and StyleModel.from_pretrained(folder) is not None
     card = (folder / "README.md").read_text()
     assert "Trained for 2 steps (stopped by --max-minutes; `--steps 2` reproduces it)" in card
-    assert f"({torch.get_num_threads()} torch threads on {os.cpu_count()} CPUs, " in card  # a one-thread run says so
+    threads = torch.get_num_threads()
+    assert f"({threads} torch thread{'s' if threads > 1 else ''} on {os.cpu_count()} CPUs, " in card  # a one-thread run says so
     again = _trainer(data, tmp_path, steps=50)
     assert again.load_checkpoint() and again.step == 2
 
