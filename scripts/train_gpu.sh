@@ -3,7 +3,7 @@
 # reached and the `--steps N` that reproduces it), all runs side by side on one GPU.
 # The shipped presets, except public_domain_collection, starry_night and woman_with_hat_matisse (CPU, train_styles.sh),
 # came from this. A first pass, on one H200:
-#   python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation LAYOUT_W=20 SAT_W=0 MINUTES_P=2.4 \
+#   PYTHONPATH=. python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation LAYOUT_W=20 SAT_W=0 MINUTES_P=2.4 \
 #     ONLY="starry_night the_scream shipwreck woman_with_hat_matisse mondrian great_wave the_bedroom starry_night_noadv" \
 #     bash scripts/train_gpu.sh
 # with two more runs (--layout-weight 40, not shipped) beside them: ten trainers reached 600-625 steps each (great_wave
