@@ -19,7 +19,7 @@ from semstyle.cli_errors import exit_on_user_error
 from semstyle.config import GeneratorConfig
 from semstyle.grow import can_grow
 from semstyle.device import resolve_device
-from semstyle.trainer import CKPT_NAME, TrainConfig, Trainer
+from semstyle.trainer import CKPT_NAME, DISCRIMINATORS, TrainConfig, Trainer
 
 MIN_SIZE = 32  # below this the 1/8-resolution bottleneck and the patch discriminator have nothing to see
 # No fp16: there is no grad scaler, so small gradients can underflow. A run under fp16 on an H200 saturated G's
@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
     p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
-    p.add_argument("--discriminator", default=d["discriminator"], choices=["pixels", "features"],
+    p.add_argument("--discriminator", default=d["discriminator"], choices=DISCRIMINATORS,
                    help="pixels: a multi-scale PatchGAN on the image; features: small heads on the VGG16 features the losses compute (relu2_2, relu3_3, relu4_3)")
     p.add_argument("--tv-weight", type=float, default=d["tv_weight"], help="weight of the total-variation loss")
     p.add_argument("--layout-weight", type=float, default=d["layout_weight"], help="weight of the large-scale luminance loss (keeps the photo's light/dark layout)")

@@ -33,6 +33,7 @@ from .networks import STYLE_LAYERS, Discriminator, FeatureDiscriminator, style_s
 from .vgg import VGG16Features, load_vgg16_state_dict
 
 CKPT_NAME = "checkpoint.pt"
+DISCRIMINATORS = ("pixels", "features")  # TrainConfig.discriminator: a PatchGAN on the image, or heads on VGG16 features
 COLLAPSE_STEPS = 10  # this many flat steps in a row stop training (see `looks_collapsed`)
 
 
@@ -199,7 +200,7 @@ class Trainer:
             D = FeatureDiscriminator(self.cfg.FEATURE_D_LAYERS)
             D.calibrate(self.style_feature_rms)
             return D
-        raise ValueError(f"discriminator must be pixels or features, got {self.cfg.discriminator!r}")
+        raise ValueError(f"discriminator must be one of {DISCRIMINATORS}, got {self.cfg.discriminator!r}")
 
     def _init_from(self, folder: str) -> None:
         """Start from a trained model's generator (grown if this run's is larger: `semstyle.grow`); a per-style
