@@ -471,7 +471,8 @@ class Trainer:
                 img.save(folder / ("style.jpg" if i == 0 else f"style_{i}.jpg"), quality=90)
             stopped = f" (stopped by --max-minutes; `--steps {self.step}` reproduces it)" if self.step < self.cfg.steps else ""
             precision = "fp32" if self.dtype == torch.float32 else f"{str(self.dtype).replace('torch.', '')} autocast"
-            where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else f"{torch.get_num_threads()} torch thread{'s' * (torch.get_num_threads() != 1)} on {os.cpu_count()} CPUs"
+            threads = torch.get_num_threads()
+            where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else f"{threads} torch thread{'s' * (threads != 1)} on {os.cpu_count()} CPUs"
             extra = (f"Trained for {self.step} steps{stopped}: {self.cpu_seconds / 60:.1f} min of process CPU time, "
                      f"{self.wall_seconds / 60:.1f} min wall ({where}, {precision}).\n")
             if command:
