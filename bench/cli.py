@@ -104,7 +104,7 @@ def check_inputs(cfg: BenchConfig) -> None:
         load_pipeline(m, cfg.device)  # raises BenchError with the reason
 
 
-def report(cfg: BenchConfig, quality_summary: list[dict], speed_summary: list[dict], notes: list[str]) -> str:
+def report(cfg: BenchConfig, quality_summary: list[dict], paired: list[dict], speed_summary: list[dict], notes: list[str]) -> str:
     lines = [f"# semstyle bench ({cfg.mode}, {cfg.device}, torch {torch.__version__})", ""]
     if not cfg.models:
         lines += ["No semstyle models were benchmarked (none in models/; pass --models DIR ...).", ""]
@@ -115,6 +115,13 @@ def report(cfg: BenchConfig, quality_summary: list[dict], speed_summary: list[di
                                   "patch_frechet_relu4_3", "patch_frechet_effnet", "top1_agree", "kept_class_prob", "seconds"],
                                  ["method", "pairs", "content MSE relu4_3 ↓", "VGG perceptual (uncal.) ↓", "style Gram ↓", "style mean-std ↓",
                                   "patch FD relu4_3 ↓", "patch FD EfficientNet ↓", "top-1 agree ↑", "kept-class p ↑", "s/img"]), ""]
+    if paired:
+        lines += ["## Against Gatys on the same pairs (issue 5's targets: top-1 at least Gatys's, and the limits shown)", "",
+                  markdown_table(paired, ["method", "pairs", "gram_x_baseline", "gram_target", "content_x_baseline", "content_target",
+                                          "top1_agree", "top1_agree_baseline", "kept_class_prob", "kept_class_prob_baseline", "targets_met"],
+                                 ["method", "pairs", "Gram × Gatys ↓", "at most", "content × Gatys ↓", "at most", "top-1 ↑",
+                                  "Gatys top-1", "kept-class p ↑", "Gatys kept-class p", "targets met"]), "",
+                  "Means over the pairs Gatys also ran (`--gatys-max-pairs 0` runs it on all); against_gatys.csv has them.", ""]
     if speed_summary:
         sizes = sorted({int(k[3:]) for r in speed_summary for k in r if k.startswith("ms_")})
         lines += ["## Speed (median ms per image, batch 1)", "",
@@ -139,11 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         from bench.run import run_quality, run_speed
 
-        quality_summary = [] if cfg.skip_quality else run_quality(cfg)
+        quality_summary, paired = ([], []) if cfg.skip_quality else run_quality(cfg)
         speed_summary, notes = [], []
         if not cfg.skip_speed:
             _, speed_summary, notes = run_speed(cfg)
-        text = report(cfg, quality_summary, speed_summary, notes + [f"total wall time {time.perf_counter() - t0:.0f} s; results in {cfg.out}"])
+        text = report(cfg, quality_summary, paired, speed_summary, notes + [f"total wall time {time.perf_counter() - t0:.0f} s; results in {cfg.out}"])
     except BenchError as e:
         print(f"bench: error: {e}", file=sys.stderr)
         return 2

@@ -110,6 +110,51 @@ SUMMARY_COLUMNS = ("content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_
                    "top1_agree", "kept_class_prob", "seconds")
 
 
+@dataclass(frozen=True)
+class Target:
+    """Issue 5's bars for a model, each against Gatys on the same (content, style) pairs; top-1 agreement at least
+    Gatys's always."""
+    gram: float  # style distance at most this × Gatys's
+    content: float | None = None  # content distance at most this × Gatys's; None: no bar
+
+
+PRESET_TARGET = Target(gram=1.2)
+UNIVERSAL_TARGET = Target(gram=1.5, content=1.0)
+
+
+def against_baseline(rows: list[dict], baseline: str, targets: dict[str, Target]) -> list[dict]:
+    """Each method of `targets` on the pairs where `baseline` also ran (Gatys runs on few): its mean style and
+    content distances as multiples of the baseline's means over those same pairs, both sides' top-1 agreement and
+    kept-class probability, and whether every bar is met. Methods that share no pair with the baseline are left out.
+    Means over the model's own pairs would compare it on other photos than Gatys (`summarise`)."""
+    base = {(r["content"], r["style"]): r for r in rows if r["method"] == baseline}
+    out = []
+    for name, target in targets.items():
+        mine = [r for r in rows if r["method"] == name and (r["content"], r["style"]) in base]
+        if not mine:
+            continue
+        theirs = [base[r["content"], r["style"]] for r in mine]
+        row = {"method": name, "pairs": len(mine),
+               "gram_x_baseline": _ratio(mine, theirs, "style_gram"), "gram_target": target.gram,
+               "content_x_baseline": _ratio(mine, theirs, "content_mse_relu4_3"),
+               "content_target": float("nan") if target.content is None else target.content,
+               "top1_agree": _mean(mine, "top1_agree"), "top1_agree_baseline": _mean(theirs, "top1_agree"),
+               "kept_class_prob": _mean(mine, "kept_class_prob"), "kept_class_prob_baseline": _mean(theirs, "kept_class_prob")}
+        row["targets_met"] = (row["gram_x_baseline"] <= target.gram and row["top1_agree"] >= row["top1_agree_baseline"]
+                              and (target.content is None or row["content_x_baseline"] <= target.content))
+        out.append(row)
+    return out
+
+
+def _mean(rows: list[dict], key: str) -> float:
+    return sum(r[key] for r in rows) / len(rows)
+
+
+def _ratio(rows: list[dict], baseline_rows: list[dict], key: str) -> float:
+    base = _mean(baseline_rows, key)
+    return _mean(rows, key) / base if base > 0 else float("nan")
+
+
 def summarise(res: QualityResult) -> list[dict]:
     """One row per method: means over its pairs, and the mean patch Fréchet distance over its styles."""
     out = []

@@ -30,8 +30,9 @@ def load_vgg(cfg: BenchConfig, layers: tuple[str, ...]):
         raise BenchError(str(e).splitlines()[0]) from None
 
 
-def run_quality(cfg: BenchConfig) -> list[dict]:
-    """Score identity, Gatys and the semstyle models on content×style pairs; write CSVs and figures."""
+def run_quality(cfg: BenchConfig) -> tuple[list[dict], list[dict]]:
+    """Score identity, Gatys and the semstyle models on content×style pairs; write CSVs and figures.
+    Returns (the per-method summary, each model against Gatys on the pairs Gatys ran)."""
     if not cfg.effnet_weights.is_file():
         raise BenchError(f"EfficientNet-Lite0 weights not found at {cfg.effnet_weights}; pass --effnet-weights PATH")
     content_files, style_files = image_files(cfg.content_dir, "content"), image_files(cfg.styles_dir, "styles")
@@ -41,8 +42,9 @@ def run_quality(cfg: BenchConfig) -> list[dict]:
     except Exception as e:  # safetensors errors, or a strict-load key mismatch
         raise BenchError(f"{cfg.effnet_weights} is not EfficientNet-Lite0 safetensors ({type(e).__name__}: {str(e)[:120]}); pass --effnet-weights PATH") from None
     gatys_cfg = GatysConfig(steps=cfg.gatys_steps, optimizer=cfg.gatys_optimizer, style_weight=cfg.gatys_style_weight)
-    methods = [identity(), gatys_method(vgg, gatys_cfg, cfg.gatys_max_pairs)]
-    methods += [semstyle_method(m, cfg.device) for m in cfg.models]
+    baseline = gatys_method(vgg, gatys_cfg, cfg.gatys_max_pairs)
+    models = [semstyle_method(m, cfg.device) for m in cfg.models]
+    methods = [identity(), baseline, *models]
 
     chosen = spread(style_files, cfg.n_styles)
     for m in methods:
@@ -62,16 +64,19 @@ def run_quality(cfg: BenchConfig) -> list[dict]:
     res = quality.evaluate(methods, contents, styles, vgg, effnet, cfg.device)
     log(f"quality: done in {time.perf_counter() - t0:.0f} s")
     summary = quality.summarise(res)
+    targets = {m.name: quality.PRESET_TARGET if m.style_name else quality.UNIVERSAL_TARGET for m in models}
+    paired = quality.against_baseline(res.rows, baseline.name, targets)
     write_csv(res.rows, cfg.out / "quality.csv")
     write_csv(res.frechet, cfg.out / "frechet.csv")
     write_csv(summary, cfg.out / "quality_summary.csv")
+    write_csv(paired, cfg.out / "against_gatys.csv")
     if summary:
         plots.quality_plot(summary, cfg.out / "quality.png")
         pairs = list(dict.fromkeys((r["content"], r["style"]) for r in res.rows))
         ran = {p: sum((r["content"], r["style"]) == p for r in res.rows) for p in pairs}
         pairs = sorted(pairs, key=lambda p: -ran[p])[: cfg.grid_rows]  # pairs where most methods ran first
         plots.grid_plot(res.thumbs, pairs, [m.name for m in methods], cfg.out / "grid.png")
-    return summary
+    return summary, paired
 
 
 def default_dtypes(device: str) -> tuple[tuple[str, ...], str]:

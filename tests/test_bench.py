@@ -97,6 +97,33 @@ def test_unreadable_image_is_reported_and_skipped(tmp_path, capsys):
     assert "bad.jpg" in capsys.readouterr().err
 
 
+def test_against_baseline_compares_on_the_baselines_own_pairs_only():
+    from bench.quality import PRESET_TARGET, UNIVERSAL_TARGET, against_baseline
+
+    def row(method, content, style, gram, content_d, top1, p):
+        return {"method": method, "content": content, "style": style, "style_gram": gram, "content_mse_relu4_3": content_d,
+                "top1_agree": top1, "kept_class_prob": p}
+
+    rows = [row("gatys", "a", "s", 0.1, 100.0, 0.0, 0.1), row("gatys", "b", "s", 0.3, 300.0, 1.0, 0.3),
+            row("preset", "a", "s", 0.1, 50.0, 1.0, 0.5), row("preset", "b", "s", 0.3, 50.0, 1.0, 0.5),
+            row("preset", "c", "s", 9.0, 9e9, 0.0, 0.0),  # Gatys did not run on c: left out, or the ratio would be 23x
+            row("universal", "a", "s", 0.16, 100.0, 0.0, 0.1), row("universal", "b", "s", 0.44, 300.0, 1.0, 0.1),
+            row("lonely", "c", "s", 0.1, 1.0, 1.0, 1.0)]
+    got = {r["method"]: r for r in against_baseline(rows, "gatys", {"preset": PRESET_TARGET, "universal": UNIVERSAL_TARGET,
+                                                                      "lonely": PRESET_TARGET})}
+    assert set(got) == {"preset", "universal"}  # no pair in common with Gatys: no row
+    preset, universal = got["preset"], got["universal"]
+    assert preset["pairs"] == 2 and preset["gram_x_baseline"] == pytest.approx(1.0)
+    assert preset["content_x_baseline"] == pytest.approx(0.25) and math.isnan(preset["content_target"])
+    assert preset["top1_agree"] == 1.0 and preset["top1_agree_baseline"] == 0.5 and preset["targets_met"]
+    assert universal["gram_x_baseline"] == pytest.approx(1.5) and universal["content_x_baseline"] == pytest.approx(1.0)
+    assert universal["targets_met"]  # at the limits: met
+    rows[-2]["top1_agree"] = 0.0  # now below Gatys's 0.5
+    assert not against_baseline(rows, "gatys", {"universal": UNIVERSAL_TARGET})[0]["targets_met"]
+    rows[-2]["top1_agree"], rows[-2]["content_mse_relu4_3"] = 1.0, 301.0  # content 1.0025x Gatys's
+    assert not against_baseline(rows, "gatys", {"universal": UNIVERSAL_TARGET})[0]["targets_met"]
+
+
 def test_loglog_slope_and_ratios():
     pixels = [256**2, 512**2, 1024**2]
     assert speed.loglog_slope(pixels, [3 * p**1.5 for p in pixels]) == pytest.approx(1.5)
@@ -178,7 +205,7 @@ def test_smoke_run(tmp_path, capsys):
         torch.set_num_threads(threads)
     printed = capsys.readouterr()
     assert code == 0, printed.err[-2000:]
-    for name in ("quality.csv", "quality_summary.csv", "frechet.csv", "speed.csv", "speed_summary.csv",
+    for name in ("quality.csv", "quality_summary.csv", "frechet.csv", "against_gatys.csv", "speed.csv", "speed_summary.csv",
                  "speed.png", "quality.png", "grid.png", "results.md"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     assert "| method |" in printed.out and "untrained" in printed.out
@@ -188,6 +215,9 @@ def test_smoke_run(tmp_path, capsys):
     header, *rows = [line.split(",") for line in quality.splitlines()]
     for name in ("patch_frechet_relu4_3", "patch_frechet_effnet"):  # both distribution metrics, finite for every method
         assert all(math.isfinite(float(r[header.index(name)])) for r in rows), name
+    paired = (out / "against_gatys.csv").read_text()  # the targets, on the pairs Gatys ran
+    assert "Against Gatys on the same pairs" in printed.out
+    assert "semstyle:tiny_preset" in paired and "semstyle:tiny_universal" in paired and "identity" not in paired
     timed = (out / "speed.csv").read_text()
     for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",
                     "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (cached style)", "gatys (2 lbfgs steps)"):
