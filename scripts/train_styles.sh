@@ -80,6 +80,16 @@ preset() {  # name, style image or folder, extra train.py flags... (layout weigh
     || { echo "$name failed, see runs/$name.log" >&2; return 1; }
   [[ $name == *_noadv ]] || { rm -rf "models/$name" && cp -r "runs/$name/model" "models/$name"; }
 }
+finetune() {  # model name, run folder, train.py flags...: train into the run folder, then ship its model as models/NAME
+  local name=$1 out=$2 run
+  shift 2
+  run=$(basename "$out")
+  if timed $PY train.py --out "$out" "$@" > "$out.log" 2>&1; then
+    rm -rf "models/$name" && cp -r "$out/model" "models/$name"
+  else
+    failed+=("$run"); echo "$run failed, see $out.log" >&2
+  fi
+}
 declare -A pids=()
 launch() {  # a preset now, or in the background with PARALLEL=1; skipped if ONLY leaves it out
   [[ -z $ONLY || " $ONLY " == *" $1 "* ]] || return 0
@@ -124,25 +134,17 @@ if stage repair; then
     [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
     src=runs/gpu${pass}_presets/$s out=runs/repair${pass}_$s
     [[ -d $src ]] || { echo "repair: no $src (the GPU pass's model), skipped" >&2; continue; }
-    if timed $PY train.py --init-from "$src" --style "$SHARED/data/styles/$s.jpg" --out "$out" --name "$s" \
+    finetune "$s" "$out" --init-from "$src" --style "$SHARED/data/styles/$s.jpg" --name "$s" \
       --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --style-weight "$style_w" \
-      --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume > "$out.log" 2>&1; then
-      rm -rf "models/$s" && cp -r "$out/model" "models/$s"
-    else
-      failed+=("repair${pass}_$s"); echo "repair of $s failed, see $out.log" >&2
-    fi
+      --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume
   done
   # The universal model of commit 7b17c14: the second GPU pass's, trained on alone for 2.2 min (train_gpu.sh's header;
   # copy that run's model to runs/gpu3_universal), which painted dark silhouettes over the dogs; repaired the same way
   # (11.9 min CPU). The fourth and fifth GPU passes trained this repaired model on into the shipped one.
   if [[ -z $ONLY || " $ONLY " == *" universal "* ]] && [[ -d runs/gpu3_universal ]]; then
-    if timed $PY train.py --arbitrary --init-from runs/gpu3_universal --style "$(universal_styles)" --out runs/repair_universal3 \
+    finetune universal runs/repair_universal3 --arbitrary --init-from runs/gpu3_universal --style "$(universal_styles)" \
       --name "universal (any style)" --steps 300 --lr 5e-4 --sample-every 100 --content-dir "$CONTENT" --size 128 --batch 4 \
-      --style-weight 10 --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume > runs/repair_universal3.log 2>&1; then
-      rm -rf models/universal && cp -r runs/repair_universal3/model models/universal
-    else
-      failed+=(repair_universal3); echo "repair of universal failed, see runs/repair_universal3.log" >&2
-    fi
+      --style-weight 10 --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume
   fi
 fi
 if stage refine; then
@@ -153,14 +155,9 @@ if stage refine; then
   for job in "woman_with_hat_matisse 100 6 256"; do
     read -r s steps content_w size <<< "$job"
     [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
-    out=runs/refine_$s
-    if timed $PY train.py --init-from "models/$s" --style "$SHARED/data/styles/$s.jpg" --out "$out" --name "$s" \
+    finetune "$s" "runs/refine_$s" --init-from "models/$s" --style "$SHARED/data/styles/$s.jpg" --name "$s" \
       --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --content-weight "$content_w" \
-      --layout-weight 60 --saturation-weight 1 --discriminator features --ckpt-every 25 --resume > "$out.log" 2>&1; then
-      rm -rf "models/$s" && cp -r "$out/model" "models/$s"
-    else
-      failed+=("refine_$s"); echo "refine of $s failed, see $out.log" >&2
-    fi
+      --layout-weight 60 --saturation-weight 1 --discriminator features --ckpt-every 25 --resume
   done
 fi
 if stage polish; then
@@ -170,14 +167,10 @@ if stage polish; then
   # of a CPU with avx512_bf16. Without the chroma term the same run came as close to the photos and styles but kept
   # less colour layout (docs/experiments.md). Run it on the universal model it was measured from, not after a new one.
   if [[ -z $ONLY || " $ONLY " == *" universal "* ]]; then
-    if timed $PY train.py --arbitrary --init-from models/universal --style "$(universal_styles)" --out runs/universal_polish \
+    finetune universal runs/universal_polish --arbitrary --init-from models/universal --style "$(universal_styles)" \
       --name "universal (any style)" --steps 400 --lr 2e-4 --sample-every 400 --content-dir "$CONTENT" --size 128 --batch 4 \
       --style-weight 10 --content-weight 3 --layout-weight 60 --chroma-layout-weight 60 --saturation-weight 1 --ckpt-every 100 \
-      --resume > runs/universal_polish.log 2>&1; then
-      rm -rf models/universal && cp -r runs/universal_polish/model models/universal
-    else
-      failed+=(universal_polish); echo "polish of universal failed, see runs/universal_polish.log" >&2
-    fi
+      --resume
   fi
 fi
 # the cards' sample grids from the shippable example photos (the trainer's come from research-only training photos)
