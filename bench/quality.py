@@ -162,8 +162,8 @@ def summarise(res: QualityResult) -> list[dict]:
         rows = [r for r in res.rows if r["method"] == name]
         fds = [r for r in res.frechet if r["method"] == name]
         row = {"method": name, "pairs": len(rows)}
-        row.update({k: sum(r[k] for r in rows) / len(rows) for k in SUMMARY_COLUMNS})
+        row.update({k: _mean(rows, k) for k in SUMMARY_COLUMNS})
         for k in ("patch_frechet_relu4_3", "patch_frechet_effnet"):
-            row[k] = sum(r[k] for r in fds) / len(fds) if fds else float("nan")
+            row[k] = _mean(fds, k) if fds else float("nan")
         out.append(row)
     return out
