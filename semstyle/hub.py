@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 # "*.png" also matches "any/folder/x.png" (fnmatch's * crosses "/"), so one repo id could fill the disk.
 MODEL_FILE_PATTERNS = ["config.json", "model.safetensors", "README.md", "samples.png", "style.jpg",
                        "style_[0-9].jpg", "style_[0-9][0-9].jpg"]
+# The most one model download may bring: semstyle's weight-size limit on loading (512 MiB,
+# semstyle.modeling.MAX_WEIGHTS_BYTES) plus room for a card and its images. Checked before anything is
+# fetched, so a wrong repo id cannot fill the disk (a Space's included) with files loading would refuse.
+MAX_DOWNLOAD_BYTES = 640 * 1024 * 1024
 
 # Owner and name follow the Hub's own rules (huggingface_hub.utils.validate_repo_id), a little
 # stricter: start and end with a letter, digit or "_" (so no leading dot, no "-" at the ends), at
@@ -155,9 +159,13 @@ def _download(repo_id: str, revision: str | None) -> str:
     )
 
     what = repo_id if revision is None else f"{repo_id}@{revision}"
+
+    def fetch() -> str:
+        _refuse_oversized(repo_id, revision, what)
+        return snapshot_download(repo_id, revision=revision, allow_patterns=MODEL_FILE_PATTERNS)
+
     try:
-        return with_retries(f"download of {what}",
-                            lambda: snapshot_download(repo_id, revision=revision, allow_patterns=MODEL_FILE_PATTERNS))
+        return with_retries(f"download of {what}", fetch)
     except RevisionNotFoundError as err:
         raise HubError(f"revision {revision!r} of Hub repo '{repo_id}' not found (check the branch, tag or commit sha)") from err
     except RepositoryNotFoundError as err:
@@ -196,6 +204,28 @@ def _download(repo_id: str, revision: str | None) -> str:
     except OSError as err:
         # Disk full, permissions, a size mismatch of the downloaded file ("consistency check").
         raise HubError(f"downloading '{what}' failed: {_scrub(_first_line(err))}") from err
+
+
+def _refuse_oversized(repo_id: str, revision: str | None, what: str) -> None:
+    """Raise a HubError if the repo's model files add up to more than MAX_DOWNLOAD_BYTES. Where the Hub cannot
+    list them (offline, no network, no such repo) this says nothing: the download then uses the cache, or says why."""
+    import httpx2
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.hf_api import RepoFile
+    from huggingface_hub.utils import filter_repo_objects
+
+    try:  # the top folder is enough: every model file pattern is a top-level name
+        files = [f for f in HfApi().list_repo_tree(repo_id, revision=revision) if isinstance(f, RepoFile)]
+    except (HfHubHTTPError, httpx2.HTTPError, OSError):
+        return
+    wanted = list(filter_repo_objects(files, allow_patterns=MODEL_FILE_PATTERNS, key=lambda f: f.path))
+    total = sum(f.size for f in wanted)
+    if total > MAX_DOWNLOAD_BYTES:
+        biggest = max(wanted, key=lambda f: f.size)
+        raise HubError(f"'{what}' was not downloaded: its model files come to {total / 2**20:,.1f} MiB "
+                       f"(the largest, {biggest.path}, {biggest.size / 2**20:,.1f} MiB), more than any semstyle model "
+                       f"({MAX_DOWNLOAD_BYTES / 2**20:,.0f} MiB at most); check the repo id")
 
 
 def _is_transient(err: BaseException | None) -> bool:

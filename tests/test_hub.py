@@ -65,6 +65,24 @@ def test_only_the_model_files_are_downloaded(hub_server, tmp_path):
     assert got == {"config.json", "model.safetensors", "README.md", *wanted}
 
 
+def test_oversized_repo_is_refused_before_anything_is_fetched(hub_server, tmp_path, monkeypatch):
+    """The model files' sizes are checked against MAX_DOWNLOAD_BYTES before the download; other files do not count."""
+    repo_id = hub_server.new_repo_id()
+    src = make_model_folder(tmp_path / "model", os.urandom(3 << 19))  # 1.5 MiB of weights
+    hub_server.seed_repo(repo_id, {**{p.name: p.read_bytes() for p in src.iterdir()}, "ckpt.pt": os.urandom(4 << 20)})
+    monkeypatch.setattr(hub, "MAX_DOWNLOAD_BYTES", 1 << 20)
+
+    with pytest.raises(HubError) as info:
+        resolve_model_dir(repo_id)
+    message = str(info.value)
+    assert "\n" not in message and repo_id in message and "model.safetensors, 1.5 MiB" in message and "(1 MiB at most)" in message, message
+    assert not [r for r in hub_server.requests if "/resolve/" in r[1]]  # not one file fetched
+    assert not list(Path(hub_server.cache_dir).rglob("model.safetensors"))
+
+    monkeypatch.setattr(hub, "MAX_DOWNLOAD_BYTES", 2 << 20)  # the 4 MiB checkpoint is never counted
+    assert digest(resolve_model_dir(repo_id)) == digest(src)
+
+
 def test_local_folder_is_returned_as_is(tmp_path):
     src = make_model_folder(tmp_path / "model")
     assert resolve_model_dir(src) == src
