@@ -110,25 +110,28 @@ def report(cfg: BenchConfig, quality_summary: list[dict], paired: list[dict], sp
         lines += ["No semstyle models were benchmarked (none in models/; pass --models DIR ...).", ""]
     if quality_summary:
         lines += [f"## Quality (content max side {cfg.size}; means over each method's pairs)", "",
-                  markdown_table(quality_summary,
-                                 ["method", "pairs", "content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_gram", "style_mean_std",
-                                  "patch_frechet_relu4_3", "patch_frechet_effnet", "top1_agree", "kept_class_prob", "seconds"],
-                                 ["method", "pairs", "content MSE relu4_3 ↓", "VGG perceptual (uncal.) ↓", "style Gram ↓", "style mean-std ↓",
-                                  "patch FD relu4_3 ↓", "patch FD EfficientNet ↓", "top-1 agree ↑", "kept-class p ↑", "s/img"]), ""]
+                  markdown_table(quality_summary, {
+                      "method": "method", "pairs": "pairs", "content_mse_relu4_3": "content MSE relu4_3 ↓",
+                      "vgg_perceptual_uncalibrated": "VGG perceptual (uncal.) ↓", "style_gram": "style Gram ↓",
+                      "style_mean_std": "style mean-std ↓", "patch_frechet_relu4_3": "patch FD relu4_3 ↓",
+                      "patch_frechet_effnet": "patch FD EfficientNet ↓", "top1_agree": "top-1 agree ↑",
+                      "kept_class_prob": "kept-class p ↑", "seconds": "s/img"}), ""]
     if paired:
         lines += ["## Against Gatys on the same pairs (issue 5's targets: top-1 at least Gatys's, and the limits shown)", "",
-                  markdown_table(paired, ["method", "pairs", "gram_x_baseline", "gram_target", "content_x_baseline", "content_target",
-                                          "top1_agree", "top1_agree_baseline", "kept_class_prob", "kept_class_prob_baseline", "targets_met"],
-                                 ["method", "pairs", "Gram × Gatys ↓", "at most", "content × Gatys ↓", "at most", "top-1 ↑",
-                                  "Gatys top-1", "kept-class p ↑", "Gatys kept-class p", "targets met"]), "",
+                  markdown_table(paired, {
+                      "method": "method", "pairs": "pairs", "gram_x_baseline": "Gram × Gatys ↓", "gram_target": "at most",
+                      "content_x_baseline": "content × Gatys ↓", "content_target": "at most", "top1_agree": "top-1 ↑",
+                      "top1_agree_baseline": "Gatys top-1", "kept_class_prob": "kept-class p ↑",
+                      "kept_class_prob_baseline": "Gatys kept-class p", "targets_met": "targets met"}), "",
                   "Means over the pairs Gatys also ran (`--gatys-max-pairs 0` runs it on all); against_gatys.csv has them.", ""]
     if speed_summary:
         sizes = sorted({int(k[3:]) for r in speed_summary for k in r if k.startswith("ms_")})
         lines += ["## Speed (median ms per image, batch 1)", "",
-                  markdown_table(speed_summary, ["method", "dtype", *[f"ms_{s}" for s in sizes], "loglog_slope", "largest_size", "x_johnson", "x_adain",
-                                                 "peak_rss_mb", "params", "size_mb", "weights"],
-                                 ["method", "dtype", *[f"{s}²" for s in sizes], "log-log slope", "at side", "× Johnson", "× AdaIN (cached)",
-                                  "peak RSS MB", "params", "MB on disk", "weights"]), "",
+                  markdown_table(speed_summary, {
+                      "method": "method", "dtype": "dtype", **{f"ms_{s}": f"{s}²" for s in sizes},
+                      "loglog_slope": "log-log slope", "largest_size": "at side", "x_johnson": "× Johnson",
+                      "x_adain": "× AdaIN (cached)", "peak_rss_mb": "peak RSS MB", "params": "params",
+                      "size_mb": "MB on disk", "weights": "weights"}), "",
                   "× Johnson, × AdaIN and peak RSS are at the largest side timed (\"at side\"); every size is in speed.csv. "
                   "Gatys: ms for one whole optimisation of the configured steps.", ""]
     lines += ["Notes:", f"- {UNTRAINED_NOTE}", f"- load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (timings are noisy on a shared machine)"]

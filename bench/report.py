@@ -29,9 +29,9 @@ def fmt(v: object) -> str:
     return str(v)
 
 
-def markdown_table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
-    headers = headers or columns
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+def markdown_table(rows: list[dict], columns: dict[str, str]) -> str:
+    """One row per dict; `columns` maps each row key to its header, in table order (a missing key: an empty cell)."""
+    lines = ["| " + " | ".join(columns.values()) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for r in rows:
-        lines.append("| " + " | ".join(fmt(r.get(c, "")) if c in r else "" for c in columns) + " |")
+        lines.append("| " + " | ".join(fmt(r[c]) if c in r else "" for c in columns) + " |")
     return "\n".join(lines)

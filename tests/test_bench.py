@@ -10,6 +10,7 @@ from bench.adain import AdaINNet, adain, mirrored_decoder
 from bench.cli import main
 from bench.data import crop_to_multiple, find_style, load_set, spread
 from bench.gatys import GatysConfig, gatys
+from bench.report import markdown_table
 from bench.johnson import TransformerNet
 from semstyle.losses import mean_std
 from semstyle.vgg import VGG16Features
@@ -133,6 +134,12 @@ def test_loglog_slope_and_ratios():
     speed.add_ratios(rows)
     assert (rows[2]["x_johnson"], rows[2]["x_adain"]) == (4.0, 2.0)
 
+
+
+def test_markdown_table_puts_each_header_over_its_key_and_leaves_missing_keys_empty():
+    table = markdown_table([{"b": 0.5, "a": "x", "extra": 1}, {"a": "y", "b": float("nan")}, {"b": False}],
+                           {"a": "name", "b": "score ↓"})
+    assert table.splitlines() == ["| name | score ↓ |", "|---|---|", "| x | 0.500 |", "| y | – |", "|  | no |"]
 
 # ---- bad input: one line on stderr, exit code 2 ------------------------------------------------
 
