@@ -7,6 +7,7 @@
 # one thread, bf16 autocast on a CPU with avx512_bf16) from the shipped universal model, then STAGE=refine (below).
 # models/the_bedroom (stop 22) the same way: STAGE=presets ONLY=the_bedroom SIZE=256 STEPS_P=500 CONTENT_W=3 LAYOUT_W=60
 # CHROMA_W=60 DISC=features (43.4 min CPU, one thread), then STAGE=refine ONLY=the_bedroom.
+# models/great_wave (stop 23) likewise: ONLY=great_wave with the_bedroom's settings (46.5 min CPU), then its refine.
 # GPU: scripts/train_gpu.sh, a
 # time-budgeted pass at 256 px that the other presets ship from (models/starry_night: its sixth pass, DISC=features);
 # some then went through the CPU `repair` stage.
@@ -156,8 +157,10 @@ if stage refine; then
   # kept fewer classes; 100 steps at content weight 6 (8.3 min CPU, one thread) keep 28 photos' classes against 18, as
   # close to the painting as stop 14's (content weight 10: further from it; README). Trains on models/NAME in place.
   # Stop 22: the_bedroom the same way, from the presets stage at 256 px with CHROMA_W=60 (header; 9.5 min CPU).
+  # Stop 23: great_wave likewise (header; 9.3 min CPU).
   for job in "woman_with_hat_matisse 100 6 256 0 styles/woman_with_hat_matisse.jpg" \
-             "the_bedroom 100 6 256 60 styles_public_domain/artic_28560.jpg"; do
+             "the_bedroom 100 6 256 60 styles_public_domain/artic_28560.jpg" \
+             "great_wave 100 6 256 60 styles_public_domain/artic_24645.jpg"; do
     read -r s steps content_w size chroma_w style <<< "$job"
     [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
     finetune "$s" "runs/refine_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \

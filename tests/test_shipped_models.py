@@ -37,7 +37,7 @@ def test_shipped_model_loads_strictly_and_stylises(folder: Path):
 
 def test_no_edge_effects_along_the_borders():
     """G changes an image's outer pixels much more than its inside; the pipeline's mirrored border moves that outside."""
-    folder = ROOT / "models" / "great_wave"  # the strongest case: curls along the left and right edges
+    folder = ROOT / "models" / "great_wave"  # the strongest case of the shipped presets (the others: 0.5-1.5 unbordered)
     if not folder.is_dir():
         pytest.skip("models/great_wave is not shipped")
     x = pil_to_tensor(resize_max_side(load_image(ROOT / "examples" / "photo_dandelions.jpg"), 256)).unsqueeze(0)
@@ -47,5 +47,5 @@ def test_no_edge_effects_along_the_borders():
         edges = [d[:, :4], d[:, -4:], d[:4], d[-4:]]
         return max(e.mean() for e in edges).item() / d[8:-8, 8:-8].mean().item()
 
-    assert worst_edge_over_inside(0) > 5  # 8.5: the effect is real
-    assert worst_edge_over_inside(8) < 2.5  # 1.8 with the default border
+    assert worst_edge_over_inside(0) > 3  # 4.5 (stop 23's preset; 8.5 for the one before it): the effect is real
+    assert worst_edge_over_inside(8) < 2.5  # 1.5 with the default border (1.8 before)
