@@ -10,8 +10,8 @@ from bench.adain import AdaINNet, adain, mirrored_decoder
 from bench.cli import main
 from bench.data import crop_to_multiple, find_style, load_set, spread
 from bench.gatys import GatysConfig, gatys
-from bench.report import markdown_table
 from bench.johnson import TransformerNet
+from bench.report import markdown_table
 from semstyle.losses import mean_std
 from semstyle.vgg import VGG16Features
 from tests.conftest import SHARED, VGG_PATH, needs_shared
@@ -135,11 +135,11 @@ def test_loglog_slope_and_ratios():
     assert (rows[2]["x_johnson"], rows[2]["x_adain"]) == (4.0, 2.0)
 
 
-
 def test_markdown_table_puts_each_header_over_its_key_and_leaves_missing_keys_empty():
     table = markdown_table([{"b": 0.5, "a": "x", "extra": 1}, {"a": "y", "b": float("nan")}, {"b": False}],
                            {"a": "name", "b": "score ↓"})
     assert table.splitlines() == ["| name | score ↓ |", "|---|---|", "| x | 0.500 |", "| y | – |", "|  | no |"]
+
 
 # ---- bad input: one line on stderr, exit code 2 ------------------------------------------------
 
