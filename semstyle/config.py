@@ -8,6 +8,7 @@ from typing import Any
 FORMAT_VERSION = 2  # 2: G has no full-resolution conv (1 had a head and a tail at full resolution)
 KINDS = ("per_style", "arbitrary")
 MAX_PARAMS = 50_000_000  # refuse to allocate anything bigger than this from a config file
+MAX_WEIGHTS_BYTES = 512 * 1024 * 1024  # refuse to read a weights file bigger than this (~MAX_PARAMS in fp32 and more)
 
 
 class ConfigError(ValueError):

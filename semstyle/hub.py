@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from .config import MAX_WEIGHTS_BYTES
+
 log = logging.getLogger(__name__)
 
 # Only the files a semstyle model needs (plus its card and preview images): never pull arbitrary
@@ -24,10 +26,10 @@ log = logging.getLogger(__name__)
 # "*.png" also matches "any/folder/x.png" (fnmatch's * crosses "/"), so one repo id could fill the disk.
 MODEL_FILE_PATTERNS = ["config.json", "model.safetensors", "README.md", "samples.png", "style.jpg",
                        "style_[0-9].jpg", "style_[0-9][0-9].jpg"]
-# The most one model download may bring: semstyle's weight-size limit on loading (512 MiB,
-# semstyle.modeling.MAX_WEIGHTS_BYTES) plus room for a card and its images. Checked before anything is
-# fetched, so a wrong repo id cannot fill the disk (a Space's included) with files loading would refuse.
-MAX_DOWNLOAD_BYTES = 640 * 1024 * 1024
+# The most one model download may bring: the weight-size limit on loading plus room for a card and its images.
+# Checked before anything is fetched, so a wrong repo id cannot fill the disk (a Space's included) with files
+# loading would refuse.
+MAX_DOWNLOAD_BYTES = MAX_WEIGHTS_BYTES + 128 * 1024 * 1024
 
 # Owner and name follow the Hub's own rules (huggingface_hub.utils.validate_repo_id), a little
 # stricter: start and end with a letter, digit or "_" (so no leading dot, no "-" at the ends), at

@@ -18,12 +18,11 @@ from huggingface_hub import PyTorchModelHubMixin
 from safetensors import safe_open
 from safetensors.torch import save
 
-from .config import ConfigError, ModelConfig
+from .config import MAX_WEIGHTS_BYTES, ConfigError, ModelConfig
 from .networks import Generator, StyleEncoder
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-MAX_WEIGHTS_BYTES = 512 * 1024 * 1024
 _FLOAT_DTYPES = {torch.float16, torch.bfloat16, torch.float32}
 
 
