@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--arbitrary", action="store_true", help="train the any-style model (style encoder) on a style collection")
     p.add_argument("--init-from", default=d["init_from"], help="model folder to start from, e.g. models/universal for a fast preset")
     p.add_argument("--name", default=d["style_name"], help="style name shown in the app and the model card")
+    p.add_argument("--keep-mats", action="store_true", help="use style images whole; by default a flat margin round all four sides (a museum scan's mat) is cropped off")
     p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
     p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
             size=args.size, batch=args.batch, lr=args.lr, lr_scheduler=args.lr_scheduler, content_weight=args.content_weight, style_weight=args.style_weight,
             adv_weight=args.adv_weight, discriminator=args.discriminator, tv_weight=args.tv_weight, layout_weight=args.layout_weight, chroma_layout_weight=args.chroma_layout_weight, saturation_weight=args.saturation_weight,
-            r1_weight=args.r1_weight, init_from=args.init_from,
+            r1_weight=args.r1_weight, init_from=args.init_from, trim_mats=not args.keep_mats,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,
             ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, max_minutes=args.max_minutes, generator=args.generator,
         )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
-#   STAGE=universal|presets|ablation|repair|refine|polish|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
+#   STAGE=universal|presets|ablation|repair|refine|polish|mats|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them); models/woman_with_hat_matisse (stop 21) from
 # STAGE=presets ONLY=woman_with_hat_matisse SIZE=256 STEPS_P=875 CONTENT_W=3 LAYOUT_W=60 DISC=features (73.7 min CPU,
 # one thread, bf16 autocast on a CPU with avx512_bf16) from the shipped universal model, then STAGE=refine (below).
@@ -21,6 +21,8 @@
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
 #   REPAIR_PASS=N        the repair stage starts from the Nth GPU pass's models (runs/gpuN_presets/NAME; 2 and 4 used)
 #   DISC=features        the discriminator on VGG16 features instead of pixels (train.py --discriminator)
+#   MATS=crop            crop a scan's mat off the style images (train.py's default since stop 24). Every stage but
+#                        `mats` made its shipped models before that, with the mats kept, so they keep them by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
@@ -63,7 +65,8 @@ timed() {  # run "$@", log its wall time, return its exit status
   echo "$* :: $((SECONDS - t0)) s wall, exit $rc" | tee -a runs/times.log
   return $rc
 }
-common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --content-weight "$CONTENT_W" --chroma-layout-weight "$CHROMA_W" --saturation-weight "$SAT_W" --discriminator "$DISC" --ckpt-every "$CKPT" --resume)
+mats_flag=(); [[ ${MATS:-keep} == crop ]] || mats_flag=(--keep-mats)
+common=(--content-dir "$CONTENT" --size "$SIZE" --batch "$BATCH" --style-weight "$STYLE_W" --content-weight "$CONTENT_W" --chroma-layout-weight "$CHROMA_W" --saturation-weight "$SAT_W" --discriminator "$DISC" --ckpt-every "$CKPT" --resume "${mats_flag[@]}")
 
 mkdir -p runs models
 failed=()  # one run failing (e.g. a TrainingCollapsed stop) does not cancel the others
@@ -88,7 +91,7 @@ finetune() {  # model name, run folder, train.py flags...: train into the run fo
   local name=$1 out=$2 run
   shift 2
   run=$(basename "$out")
-  if timed $PY train.py --out "$out" "$@" > "$out.log" 2>&1; then
+  if timed $PY train.py --out "$out" "$@" "${mats_flag[@]}" > "$out.log" 2>&1; then
     rm -rf "models/$name" && cp -r "$out/model" "models/$name"
   else
     failed+=("$run"); echo "$run failed, see $out.log" >&2
@@ -151,6 +154,13 @@ if stage repair; then
       --style-weight 10 --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume
   fi
 fi
+refine() {  # run prefix, then name steps content_weight size chroma_weight style: train models/NAME on in place
+  local prefix=$1 s=$2 steps=$3 content_w=$4 size=$5 chroma_w=$6 style=$7
+  [[ -z $ONLY || " $ONLY " == *" $s "* ]] || return 0
+  finetune "$s" "runs/${prefix}_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \
+    --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --content-weight "$content_w" \
+    --layout-weight 60 --chroma-layout-weight "$chroma_w" --saturation-weight 1 --discriminator features --ckpt-every 25 --resume
+}
 if stage refine; then
   # Stop 21: a preset trained on at a higher content weight, to win back photos' classes. woman_with_hat_matisse from
   # the presets stage at 256 px (header) came 12% closer to the painting than stop 14's preset on 95 eval photos but
@@ -161,11 +171,7 @@ if stage refine; then
   for job in "woman_with_hat_matisse 100 6 256 0 styles/woman_with_hat_matisse.jpg" \
              "the_bedroom 100 6 256 60 styles_public_domain/artic_28560.jpg" \
              "great_wave 100 6 256 60 styles_public_domain/artic_24645.jpg"; do
-    read -r s steps content_w size chroma_w style <<< "$job"
-    [[ -z $ONLY || " $ONLY " == *" $s "* ]] || continue
-    finetune "$s" "runs/refine_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \
-      --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --content-weight "$content_w" \
-      --layout-weight 60 --chroma-layout-weight "$chroma_w" --saturation-weight 1 --discriminator features --ckpt-every 25 --resume
+    refine refine $job
   done
 fi
 if stage polish; then
@@ -180,6 +186,13 @@ if stage polish; then
       --style-weight 10 --content-weight 3 --layout-weight 60 --chroma-layout-weight 60 --saturation-weight 1 --ckpt-every 100 \
       --resume
   fi
+fi
+if stage mats; then
+  # Stop 24: great_wave's thin light streaks and panels, and its change along the photos' edges, came from the print's
+  # mat (the flat paper margin of the museum's scan). 200 steps on models/great_wave at the refine's settings with the
+  # mat cropped (STEPS min CPU, one thread) took them out; the same run with the mat kept did not (README).
+  mats_flag=()
+  refine mats great_wave 200 6 256 60 styles_public_domain/artic_24645.jpg
 fi
 # the cards' sample grids from the shippable example photos (the trainer's come from research-only training photos)
 PYTHONPATH=. $PY scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs --cards \

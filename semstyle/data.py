@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .images import ImageError, display_name, list_images, load_image, pil_to_tensor, resize_max_side
+from .images import ImageError, display_name, list_images, load_image, pil_to_tensor, resize_max_side, trim_mat
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,11 @@ class ImageSet:
     """Images decoded once (RGB uint8, longer side ≤ `max_side`) and kept in memory.
 
     `source` is a folder or a single image file. Unreadable files are skipped with a warning and
-    counted in `skipped`; an empty or unusable source is a `DataError`.
+    counted in `skipped`; an empty or unusable source is a `DataError`. With `trim_mats` (for art, not photos)
+    each image's mat is cropped off first (`images.trim_mat`).
     """
 
-    def __init__(self, source: str | os.PathLike, max_side: int, min_side: int = 1):
+    def __init__(self, source: str | os.PathLike, max_side: int, min_side: int = 1, trim_mats: bool = False):
         source = Path(source)
         if source.is_dir():
             files = list_images(source)
@@ -42,7 +43,7 @@ class ImageSet:
         reason = ""  # why the last skipped file was skipped
         for f in files:
             try:
-                img = load_image(f)
+                img = trim_mat(load_image(f)) if trim_mats else load_image(f)
                 if min(img.size) < min_side:
                     raise ImageError(f"{display_name(f)}: {img.width}x{img.height} is smaller than {min_side} px")
             except ImageError as e:

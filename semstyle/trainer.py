@@ -98,6 +98,7 @@ class TrainConfig:
     chroma_layout_weight: float = 0.0  # the photo's large-scale colour layout (losses.chroma_layout_loss): no colour blotches
     r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
     style_size: int = 256  # style images are resized to this max side for targets and the encoder
+    trim_mats: bool = True  # crop a scan's flat margin off each style image (images.trim_mat): G drew it as streaks
     init_from: str = ""  # model folder to start G from (e.g. the universal model, for a fast preset)
     style_name: str = ""
     ema_decay: float = 0.999
@@ -129,6 +130,7 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         """The inverse of `to_dict` (a checkpoint's or a model card's `training` settings)."""
         g = d["generator"]
+        d = {"trim_mats": False, **d}  # runs before stop 24 used their style images whole
         return cls(**{**d, "generator": GeneratorConfig(**{**g, "channels": tuple(g["channels"])})})
 
 
@@ -141,7 +143,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)  # network initialisation is identical on every rank and every run
 
         self.content = ImageSet(cfg.content_dir, max_side=2 * cfg.size, min_side=cfg.size // 2)
-        self.styles = ImageSet(cfg.style, max_side=2 * cfg.size, min_side=cfg.size // 2)
+        self.styles = ImageSet(cfg.style, max_side=2 * cfg.size, min_side=cfg.size // 2, trim_mats=cfg.trim_mats)
         vgg_state = load_vgg16_state_dict(vgg_weights)
         self.vgg = VGG16Features(cfg.CONTENT_LAYERS + cfg.LOSS_STYLE_LAYERS + STYLE_LAYERS)
         self.vgg.load_features_state_dict(vgg_state)
@@ -422,7 +424,7 @@ class Trainer:
             return False
         state = torch.load(path, map_location=self.device, weights_only=True)
         saved = TrainConfig.from_dict(state["train_config"]).to_dict()  # an older checkpoint's missing keys: their defaults
-        for key in ("size", "batch", "arbitrary", "seed", "generator", "discriminator"):
+        for key in ("size", "batch", "arbitrary", "seed", "generator", "discriminator", "trim_mats"):
             mine = self.cfg.to_dict()[key]
             if saved[key] != mine:
                 raise ValueError(f"--resume: checkpoint {path} was trained with {key}={saved[key]}, this run has {mine}; use another --out")

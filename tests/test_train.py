@@ -32,7 +32,7 @@ def tiny_args(data, out, *extra):
 
 @pytest.mark.parametrize("arbitrary", [False, True])
 def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitrary):
-    extra = ["--chroma-layout-weight", "2", *(["--arbitrary", "--discriminator", "features"] if arbitrary else [])]
+    extra = ["--chroma-layout-weight", "2", *(["--arbitrary", "--discriminator", "features", "--keep-mats"] if arbitrary else [])]
     assert train.main(tiny_args(data, tmp_path, "--steps", "2", *extra)) == 0
     folder = tmp_path / "model"
     assert {"config.json", "model.safetensors", "README.md", "samples.png", "style.jpg"} <= {p.name for p in folder.iterdir()}
@@ -40,6 +40,7 @@ def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitr
     assert model.is_arbitrary == arbitrary
     assert model.config.training["chroma_layout_weight"] == 2  # the loss weights are recorded with the model
     assert model.config.training["discriminator"] == ("features" if arbitrary else "pixels")
+    assert model.config.training["trim_mats"] == (not arbitrary)
     card = (folder / "README.md").read_text()
     assert "library_name: semstyle" in card and "VGG16" in card and "pipeline_tag: image-to-image" in card
     assert ("a discriminator on those VGG16 features" if arbitrary else "a patch discriminator on the image") in card  # the card names its D
