@@ -7,7 +7,8 @@
 # one thread, bf16 autocast on a CPU with avx512_bf16) from the shipped universal model, then STAGE=refine (below).
 # models/the_bedroom (stop 22) the same way: STAGE=presets ONLY=the_bedroom SIZE=256 STEPS_P=500 CONTENT_W=3 LAYOUT_W=60
 # CHROMA_W=60 DISC=features (43.4 min CPU, one thread), then STAGE=refine ONLY=the_bedroom.
-# models/great_wave (stop 23) likewise: ONLY=great_wave with the_bedroom's settings (46.5 min CPU), then its refine.
+# models/great_wave (stop 23) likewise: ONLY=great_wave with the_bedroom's settings (46.5 min CPU), then its refine, then
+# (stop 24) STAGE=mats.
 # GPU: scripts/train_gpu.sh, a
 # time-budgeted pass at 256 px that the other presets ship from (models/starry_night: its sixth pass, DISC=features);
 # some then went through the CPU `repair` stage.
@@ -190,7 +191,8 @@ fi
 if stage mats; then
   # Stop 24: great_wave's thin light streaks and panels, and its change along the photos' edges, came from the print's
   # mat (the flat paper margin of the museum's scan). 200 steps on models/great_wave at the refine's settings with the
-  # mat cropped (STEPS min CPU, one thread) took them out; the same run with the mat kept did not (README).
+  # mat cropped (42.1 min CPU, one thread, fp32 on a CPU without native bf16) took them out; the same run with the mat
+  # kept did not (README).
   mats_flag=()
   refine mats great_wave 200 6 256 60 styles_public_domain/artic_24645.jpg
 fi

@@ -19,8 +19,9 @@ class StylePipeline:
     """pipe(content, style=None, strength=1.0) -> stylised image, the same size as `content`.
 
     `border`: px of mirrored photo added around each image and cropped off again. G paints its own thing along an
-    image's edges (the first great_wave preset's change at the outer 4 px of the dandelion photo was 8.5× its change inside); with
-    BORDER = 8 px those effects fall outside the picture, for 13% more pixels at 256² (README, Speed).
+    image's edges (the first great_wave preset's change at the outer 4 px of the dandelion photo was 8.5× its change
+    inside, learned from the mat round its style image); with BORDER = 8 px such effects fall outside the picture,
+    for 13% more pixels at 256² (README, Speed).
     """
 
     def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None, border: int = BORDER):
