@@ -192,7 +192,7 @@ if stage mats; then
   # Stop 24: great_wave's thin light streaks and panels, and its change along the photos' edges, came from the print's
   # mat (the flat paper margin of the museum's scan). 200 steps on models/great_wave at the refine's settings with the
   # mat cropped (42.1 min CPU, one thread, fp32 on a CPU without native bf16) took them out; the same run with the mat
-  # kept did not (README).
+  # kept did not (README). The last training stage, so clearing the flag here changes no stage above.
   mats_flag=()
   refine mats great_wave 200 6 256 60 styles_public_domain/artic_24645.jpg
 fi

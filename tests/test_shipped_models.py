@@ -1,18 +1,18 @@
 """Every model bundled in models/ loads strictly and stylises a small image; sizes stay within budget."""
-import json
 from pathlib import Path
 
 import pytest
 import torch
 
 from semstyle import StylePipeline
+from semstyle.config import ModelConfig
 from semstyle.images import load_image, pil_to_tensor, resize_max_side
 from semstyle.modeling import WEIGHTS_NAME
 from tests.conftest import ROOT
 from tests.helpers import tiny_model
 
 MODELS = sorted(p for p in (ROOT / "models").glob("*") if (p / "config.json").is_file())
-PRESETS = [p for p in MODELS if json.loads((p / "config.json").read_text())["kind"] == "per_style"]
+PRESETS = [p for p in MODELS if ModelConfig.from_json((p / "config.json").read_text()).kind == "per_style"]
 MB = 1024 * 1024
 
 
