@@ -9,10 +9,10 @@ from __future__ import annotations
 import copy
 import io
 import math
-import time
 import os
 import signal
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,7 +130,7 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         """The inverse of `to_dict` (a checkpoint's or a model card's `training` settings)."""
         g = d["generator"]
-        d = {"trim_mats": False, **d}  # runs before stop 24 used their style images whole
+        d = {"trim_mats": False, **d}  # a config written before `trim_mats` existed: its run used the style images whole
         return cls(**{**d, "generator": GeneratorConfig(**{**g, "channels": tuple(g["channels"])})})
 
 
