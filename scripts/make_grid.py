@@ -4,6 +4,8 @@ python scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/st
 Rows are contents; columns the content, then each per-style model (--presets-grid), or each style image
 through the universal model (--universal-grid, with the style images as a header row). A grid named "" is not
 made; a .jpg name is saved at quality 90.
+--models takes model folders and folders of them, in the columns' order, so runs can be set beside the shipped
+preset: --models models/the_scream runs/a/model runs/b/model --presets-grid compare.jpg --universal-grid "".
 --cards also rewrites each model folder's samples.png (rows: content | style | output) from these photos (the
 trainer draws its samples from the training photos, which are research-only and must not ship), and points its
 card's usage snippet at the folder.
@@ -31,6 +33,22 @@ def cell(img, side: int) -> torch.Tensor:
     return x[0, :, (h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side]
 
 
+def model_folders(paths: list[str]) -> list[Path]:
+    """Each path a model folder (it holds config.json) or a folder of them (sorted); in the order given, once each."""
+    folders: list[Path] = []
+    for path in map(Path, paths):
+        if (path / "config.json").is_file():
+            found = [path]
+        elif path.is_dir():
+            found = sorted(f for f in path.iterdir() if (f / "config.json").is_file())
+        else:
+            raise SystemExit(f"--models {path}: no such folder")
+        if not found:
+            raise SystemExit(f"--models {path}: neither a model folder (no config.json) nor a folder of them")
+        folders += [f for f in found if f not in folders]
+    return folders
+
+
 def save(grid: torch.Tensor, path: Path) -> None:
     tensor_to_pil(grid).save(path, **({"quality": 90} if path.suffix.lower() in (".jpg", ".jpeg") else {}))
 
@@ -39,7 +57,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--contents", nargs="+", required=True)
     p.add_argument("--styles", nargs="*", default=[], help="style images for the universal model")
-    p.add_argument("--models", default="models", help="folder of model folders")
+    p.add_argument("--models", nargs="+", default=["models"], help="model folders or folders of them, in the columns' order")
     p.add_argument("--side", type=int, default=192)
     p.add_argument("--out", default="docs")
     p.add_argument("--presets-grid", default="grid_presets.png", help="file name in --out ('' = none)")
@@ -50,13 +68,13 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     contents = [resize_max_side(load_image(c), 2 * args.side) for c in args.contents]
     styles = [load_image(s) for s in args.styles]
-    folders = sorted(f for f in Path(args.models).iterdir() if (f / "config.json").is_file())
-    pipes = {f.name: StylePipeline.from_pretrained(f, device="cpu") for f in folders}
-    presets = [n for n, pipe in pipes.items() if not pipe.is_arbitrary]
+    folders = model_folders(args.models)
+    pipes = {f: StylePipeline.from_pretrained(f, device="cpu") for f in folders}
+    presets = [f for f, pipe in pipes.items() if not pipe.is_arbitrary]
     if args.presets_grid:
         rows = [torch.cat([cell(c, args.side)] + [cell(pipes[n](c), args.side) for n in presets], dim=2) for c in contents]
         save(torch.cat(rows, dim=1), out / args.presets_grid)
-        print("columns:", ["content", *presets])
+        print("columns:", ["content", *(f.as_posix() for f in presets)])
     universal = next((pipe for pipe in pipes.values() if pipe.is_arbitrary), None)
     if universal is not None and styles and args.universal_grid:
         header = torch.cat([torch.ones(3, args.side, args.side)] + [cell(s, args.side) for s in styles], dim=2)
@@ -66,7 +84,7 @@ def main() -> None:
     if args.cards:
         for f in folders:
             set_card_usage(f, f.as_posix())  # the card was written where the model was trained (runs/...)
-            pipe = pipes[f.name]
+            pipe = pipes[f]
             if pipe.is_arbitrary and not styles:
                 continue  # nothing to show it with
             shown = styles if pipe.is_arbitrary else [load_image(f / "style.jpg")]
