@@ -158,10 +158,13 @@ def trim_mat(img: Image.Image, tol: float = 12.0, max_fraction: float = 0.25) ->
     ringing and chroma subsampling spoil the rest). The crop takes 1% of the side more, for the mat's anti-aliased
     edge. An image without a mat on all four sides, or with one wider than `max_fraction` of a side (a flat
     picture, not a mat), comes back unchanged. 24 of the 148 style images in ../shared have one; no photo there."""
-    a = np.asarray(img.convert("RGB"), dtype=np.float32)
+    a = np.asarray(img.convert("RGB"))  # uint8: a float copy of a 12-megapixel scan took seconds
     h, w = a.shape[:2]
-    colour = np.median(np.stack([a[0, 0], a[0, -1], a[-1, 0], a[-1, -1]]), axis=0)
-    near = np.abs(a - colour).max(axis=2) <= tol  # (H,W)
+    colour = np.median(np.stack([a[0, 0], a[0, -1], a[-1, 0], a[-1, -1]]).astype(np.float32), axis=0)
+    lo, hi = np.ceil(colour - tol), np.floor(colour + tol)  # |pixel - colour| <= tol, for integer pixels
+    near = np.ones((h, w), dtype=bool)
+    for c in range(3):
+        near &= (a[..., c] >= lo[c]) & (a[..., c] <= hi[c])
     flat_rows, flat_cols = near.mean(axis=1) >= 0.9, near.mean(axis=0) >= 0.9
     runs = [_leading(flat_rows), _leading(flat_rows[::-1]), _leading(flat_cols), _leading(flat_cols[::-1])]
     sides = [h, h, w, w]

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .device import autocast, default_dtype, resolve_device
-from .images import load_image, pil_to_tensor, tensor_to_pil
+from .images import load_image, pil_to_tensor, resize_max_side, tensor_to_pil, trim_mat
 from .modeling import StyleModel
 from .networks import mirror_pad
 
@@ -22,12 +22,18 @@ class StylePipeline:
     image's edges (the first great_wave preset's change at the outer 4 px of the dandelion photo was 8.5× its change
     inside, learned from the mat round its style image); with BORDER = 8 px such effects fall outside the picture,
     for 13% more pixels at 256² (README, Speed).
+
+    `trim_mats`: crop a style image's mat (a museum scan's flat margin, `images.trim_mat`) before encoding it, as
+    training does. Its flat colour and straight edges are not the art's style: with them the universal model drew
+    light streaks into the photos (README, "Use it from Python").
     """
 
-    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None, border: int = BORDER):
+    def __init__(self, model: StyleModel, device: str | torch.device | None = None, dtype: torch.dtype | None = None, border: int = BORDER,
+                 trim_mats: bool = True):
         if border < 0:
             raise ValueError(f"border must be >= 0, got {border}")
         self.border = border
+        self.trim_mats = trim_mats
         self.device = resolve_device(device)
         self.dtype = dtype or default_dtype(self.device)
         # on a CPU, oneDNN's convolutions run faster on channels-last (NHWC) tensors: a preset at 256² took 30 ms
@@ -36,8 +42,9 @@ class StylePipeline:
         self.model = model.to(self.device).to(memory_format=self.memory_format).eval().requires_grad_(False)
 
     @classmethod
-    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None, border: int = BORDER) -> "StylePipeline":
-        return cls(StyleModel.from_pretrained(path_or_repo_id, revision=revision), device=device, dtype=dtype, border=border)
+    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, revision: str | None = None, device=None, dtype=None, border: int = BORDER,
+                        trim_mats: bool = True) -> "StylePipeline":
+        return cls(StyleModel.from_pretrained(path_or_repo_id, revision=revision), device=device, dtype=dtype, border=border, trim_mats=trim_mats)
 
     @property
     def config(self):
@@ -51,14 +58,19 @@ class StylePipeline:
     def encode_style(self, style: Image.Image | torch.Tensor | None) -> torch.Tensor:
         """Style image (PIL, or (1,3,H,W) tensor) -> style code (1, style_dim); reuse it across calls.
 
-        A style image larger than the model's `style_size` is downscaled to it, as in training; a smaller one is
-        encoded as it is (upscaling it would make up texture it does not have)."""
+        A PIL image loses its mat first (`trim_mats`). A style image larger than the model's `style_size` is then
+        downscaled to it, as in training; a smaller one is encoded as it is (upscaling it would make up texture it
+        does not have). A tensor is taken as it is, mat and all."""
         if style is None:
             return self.model.encode_style(None)
         if not self.is_arbitrary:
             self.model.encode_style(style)  # raises the clear "style is built in" error
         if isinstance(style, Image.Image):  # load_image: EXIF orientation, alpha on white, 16-bit, palettes
-            style = pil_to_tensor(load_image(style, max_side=self.config.style_size)).unsqueeze(0)
+            img = load_image(style)
+            img = trim_mat(img) if self.trim_mats else img  # at full size, as training crops it (~50 ms at 1024 px)
+            if max(img.size) > self.config.style_size:
+                img = resize_max_side(img, self.config.style_size)
+            style = pil_to_tensor(img).unsqueeze(0)
         elif max(style.shape[-2:]) > self.config.style_size:
             scale = self.config.style_size / max(style.shape[-2:])
             style = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False)

@@ -1,6 +1,7 @@
-"""Small builders shared by tests: tiny models, random VGG weights, image folders."""
+"""Small builders shared by tests: tiny models, random VGG weights, image folders, matted prints."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +40,24 @@ def image_folder(path: Path, n: int = 4, size: tuple[int, int] = (80, 64), seed:
         small = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
         Image.fromarray(small).resize(size, Image.Resampling.BICUBIC).save(path / f"img_{i}.jpg")
     return path
+
+
+MAT = (250, 237, 211)  # the paper white of the Art Institute's scan of the Great Wave
+
+
+def picture(w: int = 80, h: int = 60, seed: int = 0) -> np.ndarray:
+    """A smooth random picture: no row or column of it is flat."""
+    small = np.random.default_rng(seed).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    return np.asarray(Image.fromarray(small).resize((w, h), Image.Resampling.BICUBIC))
+
+
+def matted(art: np.ndarray, sides: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Image.Image:
+    """`art` on a mat `sides` = (top, bottom, left, right) px wide, saved and reloaded as a JPEG (ringing at its edge)."""
+    top, bottom, left, right = sides
+    h, w = art.shape[:2]
+    a = np.empty((h + top + bottom, w + left + right, 3), np.uint8)
+    a[:] = MAT
+    a[top:top + h, left:left + w] = art
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, "JPEG", quality=90)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from bench import speed
 from bench.adain import AdaINNet, adain, mirrored_decoder
@@ -246,6 +247,31 @@ def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
     rows = [line for line in out.read_text().splitlines() if line.startswith("| semstyle:")]
     assert len(rows) == 1 and rows[0].startswith("| semstyle:tiny_preset |")
     assert all(math.isfinite(float(v)) for v in rows[0].strip("| ").split(" | ")[1:])
+
+
+@needs_shared
+def test_mat_test_scores_only_matted_style_images_whole_and_cropped(tmp_path, capsys):
+    from bench import mats
+    from tests.helpers import matted, picture, tiny_model
+
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    matted(picture(120, 90), (14, 14, 14, 14)).save(styles / "print.jpg", quality=95)
+    Image.fromarray(picture(120, 90, seed=1)).save(styles / "painting.jpg")  # no mat: not scored
+    preset = tiny_models(tmp_path)[0]
+    universal = tiny_model("arbitrary", style_size=64).save_folder(tmp_path / "universal")  # untrained G would be the identity
+    weights = ["--vgg-weights", str(VGG_PATH), "--effnet-weights", str(SHARED / "weights" / "efficientnet_lite0_imagenet.safetensors"),
+               "--content", str(SHARED / "data" / "content" / "eval"), "--n-content", "2", "--size", "48"]
+    mats.main(["--model", str(universal), "--styles", str(styles), "--out", str(tmp_path / "out"), *weights])
+    rows = [line for line in (tmp_path / "out" / "results.md").read_text().splitlines() if line.startswith("| print.jpg")]
+    assert len(rows) == 1 and "painting.jpg" not in (tmp_path / "out" / "results.md").read_text()
+    values = [float(v) for cell in rows[0].strip("| ").split(" | ")[1:] for v in cell.split(" / ")]
+    assert len(values) == 6 and all(math.isfinite(v) for v in values)
+    assert values[0] != values[1]  # the mat changed the style code
+    assert Image.open(tmp_path / "out" / "grid.jpg").size == (3 * mats.CELL, 2 * mats.CELL)  # the style, 2 photos; whole, cropped
+    with pytest.raises(SystemExit) as e:
+        mats.main(["--model", str(preset), "--styles", str(styles), *weights])
+    assert e.value.code == 2 and "per-style model" in capsys.readouterr().err
 
 
 def trained_run(tmp_path: Path, one_style: bool = False, **settings):

@@ -1,35 +1,15 @@
-"""Style images lose a scan's mat (images.trim_mat) before training, and nothing else does."""
+"""Style images lose a scan's mat (images.trim_mat) before training and before the pipeline encodes them; nothing else does."""
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from semstyle.data import ImageSet
 from semstyle.images import trim_mat
 from semstyle.trainer import TrainConfig
-
-MAT = (250, 237, 211)  # the paper white of the Art Institute's scan of the Great Wave
-
-
-def picture(w: int = 80, h: int = 60, seed: int = 0) -> np.ndarray:
-    """A smooth random picture: no row or column of it is flat."""
-    small = np.random.default_rng(seed).integers(0, 256, (6, 8, 3), dtype=np.uint8)
-    return np.asarray(Image.fromarray(small).resize((w, h), Image.Resampling.BICUBIC))
-
-
-def matted(art: np.ndarray, sides: tuple[int, int, int, int] = (8, 8, 8, 8)) -> Image.Image:
-    """`art` on a mat `sides` = (top, bottom, left, right) px wide, saved and reloaded as a JPEG (ringing at its edge)."""
-    top, bottom, left, right = sides
-    h, w = art.shape[:2]
-    a = np.empty((h + top + bottom, w + left + right, 3), np.uint8)
-    a[:] = MAT
-    a[top:top + h, left:left + w] = art
-    buf = io.BytesIO()
-    Image.fromarray(a).save(buf, "JPEG", quality=90)
-    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+from tests.helpers import MAT, matted, picture
 
 
 def test_the_mat_is_cropped_and_the_art_is_kept():
@@ -63,3 +43,19 @@ def test_training_trims_style_images_but_not_photos_and_old_runs_kept_their_mats
     old = new.to_dict()
     del old["trim_mats"]  # a checkpoint or model card from before the option
     assert not TrainConfig.from_dict(old).trim_mats
+
+
+def test_the_pipeline_encodes_a_style_image_without_its_mat(tmp_path):
+    from semstyle import StylePipeline
+    from tests.helpers import tiny_model
+
+    tiny_model("arbitrary").save_folder(tmp_path)
+    pipe = StylePipeline.from_pretrained(tmp_path, device="cpu", dtype=torch.float32)
+    whole = StylePipeline.from_pretrained(tmp_path, device="cpu", dtype=torch.float32, trim_mats=False)
+    framed = matted(picture(120, 90), (14, 14, 14, 14))
+    art = trim_mat(framed)
+    assert art.size != framed.size
+    assert torch.allclose(pipe.encode_style(framed), whole.encode_style(art), atol=1e-6)  # the mat, and only it, is gone
+    assert not torch.allclose(pipe.encode_style(framed), whole.encode_style(framed), atol=1e-3)
+    plain = Image.fromarray(picture(120, 90))  # no mat: the same code either way
+    assert torch.equal(pipe.encode_style(plain), whole.encode_style(plain))
