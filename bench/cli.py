@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from bench.config import (DEFAULT_CONTENT, DEFAULT_EFFNET, DEFAULT_MODELS_DIR, DEFAULT_OUT, DEFAULT_STYLES, DEFAULT_VGG,
-                          PRESETS, BenchConfig, BenchError)
+                          PRESETS, BenchConfig, BenchError, default_vgg)
 from bench.report import markdown_table
 
 UNTRAINED_NOTE = "Johnson and AdaIN run with untrained (random) weights: their numbers are for speed only, never quality."
@@ -78,7 +78,7 @@ def make_config(a: argparse.Namespace) -> BenchConfig:
     for k in ("speed_sizes", "gatys_speed_sizes", "dtypes"):
         if getattr(a, k) is not None:
             overrides[k] = tuple(getattr(a, k))
-    vgg = a.vgg_weights or Path(os.environ.get("SEMSTYLE_VGG_WEIGHTS") or DEFAULT_VGG)
+    vgg = a.vgg_weights or default_vgg()
     return BenchConfig(mode=a.mode, vgg_weights=vgg, effnet_weights=a.effnet_weights, content_dir=a.content_dir,
                        styles_dir=a.styles_dir, models=find_models(a.models), out=a.out, device=a.device,
                        skip_quality=a.skip_quality, skip_speed=a.skip_speed, **{**preset, **overrides})

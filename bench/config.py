@@ -1,6 +1,7 @@
 """What a bench run does: one frozen dataclass, three presets (smoke, quick, full), default paths."""
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,21 @@ DEFAULT_CONTENT = SHARED / "data" / "content" / "eval"  # never the training spl
 DEFAULT_STYLES = SHARED / "data" / "styles"
 DEFAULT_MODELS_DIR = ROOT / "models"
 DEFAULT_OUT = ROOT / "bench" / "results"
+
+
+def default_vgg() -> Path:
+    """The VGG16 weights a bench tool uses unless given --vgg-weights: $SEMSTYLE_VGG_WEIGHTS, else ../shared's."""
+    return Path(os.environ.get("SEMSTYLE_VGG_WEIGHTS") or DEFAULT_VGG)
+
+
+def add_eval_args(p: argparse.ArgumentParser, n_content: int, size_help: str) -> None:
+    """The flags the bench's own tools (bench.domain, bench.mats, bench.objective_bound) share: which evaluation
+    photos, how many, at what size, and the two networks' weights."""
+    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="evaluation photos (never the training split)")
+    p.add_argument("--n-content", type=int, default=n_content, help="photos, evenly spaced over the sorted folder")
+    p.add_argument("--size", type=int, default=256, help=size_help)
+    p.add_argument("--vgg-weights", type=Path, default=None, help=f"VGG16 features safetensors (default: $SEMSTYLE_VGG_WEIGHTS, else {DEFAULT_VGG})")
+    p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET, help="EfficientNet-Lite0 safetensors")
 
 
 class BenchError(Exception):

@@ -5,7 +5,8 @@ python -m bench.domain --models models/public_domain_collection runs/public_doma
 
 A domain preset has no single style image, so `python -m bench` leaves it out. Here the reference is the
 collection: the patch Fréchet distance on relu4_3 between all output positions and all collection positions
-(the distribution metric, what D is for), the relative Gram distance to the collection's mean Gram, content
+(the distribution metric, what D is for), the relative Gram distance to the collection's mean Gram (what the
+domain's style loss trains on) and to the nearest single artwork's (the mean Gram is no artwork's), content
 distance and EfficientNet-Lite0 top-1 agreement, each a mean over `content/eval` photos. Prints one Markdown
 table and writes it to --out.
 """
@@ -20,7 +21,7 @@ import torch
 from semstyle.vgg import load_vgg16
 
 from bench import metrics
-from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET, DEFAULT_VGG
+from bench.config import add_eval_args, default_vgg
 from bench.data import image_files, load_set, spread
 from bench.efficientnet import class_probabilities, load_efficientnet_lite0, patch_features
 from bench.methods import load_pipeline, model_name
@@ -34,13 +35,14 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
     phi_s = [vgg(x, layers=LAYERS) for x in art]
     ref = metrics.gaussian_stats(torch.cat([metrics.patch_vectors(f[metrics.FRECHET_LAYER]) for f in phi_s]))
     ref_effnet = metrics.gaussian_stats(torch.cat([patch_features(effnet, x) for x in art]))
-    mean_gram = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]).mean(0, keepdim=True) for n in metrics.STYLE_LAYERS}
+    art_grams = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]) for n in metrics.STYLE_LAYERS}  # (S,C,C)
+    mean_gram = {n: g.mean(0, keepdim=True) for n, g in art_grams.items()}
     contents = load_set(spread(image_files(content_dir, "content"), n_content), size)
     seen = [(vgg(x, layers=LAYERS), class_probabilities(effnet, x)) for x in contents.values()]  # the same for every model
     rows = []
     for folder in models:
         pipe = load_pipeline(folder, "cpu")
-        patches, patches_effnet, content, gram, top1 = [], [], [], [], []
+        patches, patches_effnet, content, gram, nearest, top1 = [], [], [], [], [], []
         for x, (phi_x, p_x) in zip(contents.values(), seen):
             y = pipe.stylize(x).float().clamp(0, 1)
             phi_y = vgg(y, layers=LAYERS)
@@ -48,17 +50,19 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
             patches_effnet.append(patch_features(effnet, y))
             content.append(float(metrics.content_distance(phi_x, phi_y)[0]))
             gram.append(float(metrics.gram_distance_to(phi_y, mean_gram)[0]))
+            nearest.append(float(metrics.gram_distance_to_nearest(phi_y, art_grams)[0]))
             top1.append(float(metrics.top1_agreement(p_x, class_probabilities(effnet, y))[0]))
         fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
         fd_effnet = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches_effnet)), *ref_effnet)
         rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "patch_frechet_effnet": fd_effnet, "gram_to_collection_mean": fmean(gram),
-                     "content_mse_relu4_3": fmean(content), "top1_agree": fmean(top1)})
+                     "gram_to_nearest_artwork": fmean(nearest), "content_mse_relu4_3": fmean(content), "top1_agree": fmean(top1)})
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| model | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | content ↓ | top-1 ↑ |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} |" for r in rows]
+    lines = ["| model | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | Gram to nearest artwork ↓ | content ↓ | top-1 ↑ |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['gram_to_nearest_artwork']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -66,14 +70,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", type=Path, required=True, help="semstyle per-style model folders")
     p.add_argument("--collection", type=Path, required=True, help="the style collection the domain models learned")
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="evaluation photos (never training data)")
-    p.add_argument("--n-content", type=int, default=6)
-    p.add_argument("--size", type=int, default=256, help="max side of photos and collection images")
-    p.add_argument("--vgg-weights", type=Path, default=DEFAULT_VGG)
-    p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET)
+    add_eval_args(p, n_content=6, size_help="max side of photos and collection images")
     p.add_argument("--out", type=Path, default=Path("bench/results/domain.md"))
     args = p.parse_args(argv)
-    vgg, effnet = load_vgg16(args.vgg_weights, LAYERS), load_efficientnet_lite0(args.effnet_weights)
+    vgg, effnet = load_vgg16(args.vgg_weights or default_vgg(), LAYERS), load_efficientnet_lite0(args.effnet_weights)
     table = markdown(evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)

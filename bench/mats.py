@@ -24,7 +24,7 @@ from semstyle.pipeline import StylePipeline
 from semstyle.vgg import load_vgg16
 
 from bench import metrics
-from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET, DEFAULT_VGG, BenchError
+from bench.config import BenchError, add_eval_args, default_vgg
 from bench.data import image_files, load_set, spread
 from bench.efficientnet import class_probabilities, load_efficientnet_lite0
 
@@ -82,15 +82,11 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, default=Path("models/universal"), help="an arbitrary-style model folder")
     p.add_argument("--styles", nargs="+", type=Path, required=True, help="folders of style images (only the matted ones are scored)")
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="evaluation photos (never training data)")
-    p.add_argument("--n-content", type=int, default=8)
-    p.add_argument("--size", type=int, default=256, help="max side of the photos and of the art scored against")
+    add_eval_args(p, n_content=8, size_help="max side of the photos and of the art scored against")
     p.add_argument("--grid-styles", type=int, default=4, help="style images shown in grid.jpg (0 = no grid)")
-    p.add_argument("--vgg-weights", type=Path, default=DEFAULT_VGG)
-    p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET)
     p.add_argument("--out", type=Path, default=Path("bench/results/mats"))
     args = p.parse_args(argv)
-    vgg, effnet = load_vgg16(args.vgg_weights, LAYERS), load_efficientnet_lite0(args.effnet_weights)
+    vgg, effnet = load_vgg16(args.vgg_weights or default_vgg(), LAYERS), load_efficientnet_lite0(args.effnet_weights)
     try:
         rows, grid = evaluate(args.model, args.styles, args.content, args.n_content, args.size, vgg, effnet, args.grid_styles)
     except BenchError as e:

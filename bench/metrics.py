@@ -77,6 +77,12 @@ def gram_distance_to(phi_output: Features, target_grams: dict[str, torch.Tensor]
     return sum(_relative_sq_error(gram(phi_output[n]), target_grams[n]) for n in layers) / len(layers)
 
 
+def gram_distance_to_nearest(phi_output: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
+    """`gram_distance_to` the nearest of S targets (S, C, C) per layer, e.g. a collection's artworks: (N,)."""
+    return torch.stack([gram_distance_to(phi_output, {n: t[s:s + 1] for n, t in target_grams.items()}, layers)
+                        for s in range(len(next(iter(target_grams.values()))))], 1).min(1).values
+
+
 def mean_std_distance(phi_output: Features, phi_style: Features, layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
     """Style mean-std distance: mean over `layers` of ‖[μ,σ](out) − [μ,σ](style)‖² / ‖[μ,σ](style)‖², per-channel stats: (N,)."""
     total = 0.0

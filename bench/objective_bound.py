@@ -34,7 +34,7 @@ from statistics import fmean
 import torch
 
 from bench import metrics
-from bench.config import DEFAULT_CONTENT, DEFAULT_EFFNET
+from bench.config import add_eval_args, default_vgg
 from bench.data import image_files, load_set, load_tensor, spread
 from bench.efficientnet import load_efficientnet_lite0
 from bench.gan_gradients import open_run, saved_config
@@ -129,15 +129,11 @@ def analyse(run: Path, contents: dict[str, torch.Tensor], size: int, steps: int,
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("runs", nargs="+", type=Path, help="per-style train.py run folders (each holds checkpoint.pt and model/)")
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="eval photos (never the training split)")
-    p.add_argument("--n-content", type=int, default=3, help="photos, evenly spaced over the sorted folder")
-    p.add_argument("--size", type=int, default=256, help="max side of photos and style image, as the bench's quick mode")
+    add_eval_args(p, n_content=3, size_help="max side of photos and style image, as the bench's quick mode")
     p.add_argument("--steps", type=int, default=100, help="L-BFGS evaluations for the optimum of the run's loss")
     p.add_argument("--fit-steps", type=int, default=0, help="also fit a copy of G to each photo alone for this many Adam "
                    "steps (0: no); pass --content a folder of training photos, never the eval ones")
     p.add_argument("--gatys-steps", type=int, default=20, help="L-BFGS evaluations for Gatys (the bench's quick mode: 20)")
-    p.add_argument("--vgg-weights", help="VGG16 features safetensors (default: $SEMSTYLE_VGG_WEIGHTS, else the published weights)")
-    p.add_argument("--effnet-weights", type=Path, default=DEFAULT_EFFNET)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--out", type=Path, help="also write the tables here (Markdown), and beside it each run's outputs "
                    "(OUT_RUN.png) and per-photo scores (OUT_RUN.csv)")
@@ -155,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     contents = load_set(spread(image_files(args.content, "content"), args.n_content), args.size)
+    args.vgg_weights = str(args.vgg_weights or default_vgg())
     vgg, effnet = load_vgg16(args.vgg_weights, metrics.ALL_LAYERS), load_efficientnet_lite0(args.effnet_weights)
     tables = []
     for run in args.runs:

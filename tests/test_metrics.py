@@ -45,6 +45,14 @@ def test_gram_distance_of_constant_maps():
     assert d.item() == pytest.approx(((a * a - b * b) / (b * b)) ** 2, rel=1e-5)
 
 
+def test_gram_distance_to_nearest_takes_each_outputs_closest_target():
+    out = {n: torch.cat([constant(2.0)[n][:1], constant(3.0)[n][:1]]) for n in metrics.STYLE_LAYERS}  # two outputs
+    art = {n: torch.cat([gram(constant(b)[n][:1]) for b in (3.0, 2.0, 10.0)]) for n in metrics.STYLE_LAYERS}  # three artworks
+    assert metrics.gram_distance_to_nearest(out, art).tolist() == [0.0, 0.0]  # each is one of the artworks
+    far = {n: g[2:] for n, g in art.items()}  # only the brightest: ((a² − 100)/100)²
+    assert metrics.gram_distance_to_nearest(out, far).tolist() == pytest.approx([0.96 ** 2, 0.91 ** 2], rel=1e-5)
+
+
 def test_mean_std_distance_of_constant_maps():
     a, b = 2.0, 5.0  # μ = value, σ = √eps ≈ 0 -> ((a − b)/b)²
     d = metrics.mean_std_distance(constant(a), constant(b))
