@@ -18,11 +18,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import torch
+from PIL import Image
 
 from bench.config import ROOT
 
-STYLE_SIDE = 256  # style image side for methods that encode a style (random pixels: speed only)
+STYLE_SIDE = 256  # style tensor side for methods that encode a style (random pixels: speed only); semstyle also a picture
 DTYPES = {"fp32": None, "bf16": torch.bfloat16}
 
 
@@ -128,9 +130,22 @@ def _build(spec: SpeedSpec) -> tuple[list[Variant], dict]:
             return [Variant(name, lambda x: pipe.stylize(x))], info
         with torch.inference_mode():
             code = pipe.encode_style(style)
+        picture = _style_picture()
         return [Variant(f"{name} (+style encoding)", lambda x: pipe.stylize(x, style)),
+                Variant(f"{name} (+style picture)", lambda x: pipe.stylize(x, picture),
+                        note=f"the app's path: a {picture.width}x{picture.height} PIL picture on a mat, cropped, resized, encoded"),
                 Variant(f"{name} (cached style)", lambda x: pipe.stylize(x, code=code))], info
     raise ValueError(f"unknown speed method {spec.method!r}")
+
+
+def _style_picture(w: int = 1024, h: int = 768, mat: int = 40):
+    """What the app hands an arbitrary-style model: a picture at its 1024 px cap, here a smooth random one on a
+    flat mat (`StylePipeline` crops the mat, then downscales to the model's style size, then encodes)."""
+    small = np.random.default_rng(0).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    art = np.asarray(Image.fromarray(small).resize((w - 2 * mat, h - 2 * mat), Image.Resampling.BICUBIC))
+    a = np.full((h, w, 3), (250, 237, 211), np.uint8)
+    a[mat:h - mat, mat:w - mat] = art
+    return Image.fromarray(a)
 
 
 def _call(v: Variant, fn: Callable, x: torch.Tensor, dtype: torch.dtype | None, device: str) -> float:

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from .color import preserve_colors
-from .images import FORMATS, ImageError, display_name, load_image, pil_to_tensor, resize_max_side, tensor_to_pil
+from .images import FORMATS, ImageError, display_name, load_image, pil_to_tensor, resize_max_side, tensor_to_pil, trim_mat
 from .pipeline import blend
 from .presets import Loaded, StyleError, StyleLibrary
 from .tiling import OVERLAP, TILE, stylize_tiled
@@ -101,7 +101,7 @@ class Studio:
     def __init__(self, library: StyleLibrary, tile: int = TILE, overlap: int = OVERLAP):
         self.library = library
         self.tile, self.overlap = tile, overlap
-        self._codes: OrderedDict[str, torch.Tensor] = OrderedDict()  # style-image digest -> style code
+        self._codes: OrderedDict[str, tuple[torch.Tensor, list[str]]] = OrderedDict()  # style-image digest -> code, notices
 
     # ---- styles -----------------------------------------------------------------------------------
 
@@ -113,17 +113,22 @@ class Studio:
                              "or use a style image with the bundled universal model")
         return loaded
 
-    def _style_code(self, loaded: Loaded, style_image) -> tuple[torch.Tensor, str]:
-        style, _ = open_picture(style_image, 1024, what="style image")
+    def _style_code(self, loaded: Loaded, style_image) -> tuple[torch.Tensor, list[str]]:
+        """The style image's code (cached by content) and what the user should know about it (its mat was cropped)."""
+        style, _ = open_picture(style_image, 1024, what="style image")  # downscaling it is no news: the model encodes it smaller still
         digest = hashlib.sha1(style.tobytes() + repr(style.size).encode()).hexdigest()
-        code = self._codes.get(digest)
-        if code is None:
+        cached = self._codes.get(digest)
+        if cached is None:
             with loaded.lock:
-                code = loaded.pipe.encode_style(style)
-            self._codes[digest] = code
+                code = loaded.pipe.encode_style(style)  # crops the mat itself (pipe.trim_mats), as training does
+            art = trim_mat(style) if loaded.pipe.trim_mats else style
+            notices = [] if art is style else [
+                f"The style image's mat (a flat margin round the picture) was cropped off before encoding: "
+                f"{style.width}x{style.height} -> {art.width}x{art.height} px, so its colour and edges are not part of the style."]
+            cached = self._codes[digest] = (code, notices)
             while len(self._codes) > 64:
                 self._codes.popitem(last=False)
-        return code, "your style image"
+        return cached
 
     # ---- stylise ------------------------------------------------------------------------------------
 
@@ -139,8 +144,8 @@ class Studio:
         strength, max_side = _check(strength, max_side)
         img, notices = open_picture(content, max_side)
         loaded = self.library.load_universal()
-        code, name = self._style_code(loaded, style_image)
-        return self._run(loaded, img, code, name, strength, preserve, notices, progress)
+        code, style_notices = self._style_code(loaded, style_image)
+        return self._run(loaded, img, code, "your style image", strength, preserve, notices + style_notices, progress)
 
     def _run(self, loaded: Loaded, img: Image.Image, code: torch.Tensor, name: str, strength: float, preserve: bool,
              notices: list[str], progress: Progress | None) -> Result:

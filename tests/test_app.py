@@ -86,6 +86,17 @@ def test_stylize_with_style_image(client):
                                   api_name="/stylize_with_style_image")
     assert Image.open(path).size == (256, 384)
     assert "style image" in status
+    assert "mat" not in status
+
+
+def test_a_style_images_mat_is_cropped_and_the_user_told(client, tmp_path):
+    from tests.helpers import matted, picture
+
+    matted(picture(300, 200), (20, 20, 24, 24)).save(tmp_path / "print.png")
+    for _ in range(2):  # the second time its code comes from the cache, and the notice with it
+        _, status = client.predict(handle_file(str(PHOTO)), handle_file(str(tmp_path / "print.png")), 1.0, 256, False,
+                                   api_name="/stylize_with_style_image")
+        assert "mat (a flat margin round the picture) was cropped off" in status and "348x240 -> " in status
 
 
 def test_load_style(client):

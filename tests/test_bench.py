@@ -228,7 +228,8 @@ def test_smoke_run(tmp_path, capsys):
     assert "semstyle:tiny_preset" in paired and "semstyle:tiny_universal" in paired and "identity" not in paired
     timed = (out / "speed.csv").read_text()
     for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",
-                    "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (cached style)", "gatys (2 lbfgs steps)"):
+                    "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (+style picture)",
+                    "semstyle:tiny_universal (cached style)", "gatys (2 lbfgs steps)"):
         assert variant in timed
 
 
