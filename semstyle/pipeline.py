@@ -54,23 +54,31 @@ class StylePipeline:
     def is_arbitrary(self) -> bool:
         return self.model.is_arbitrary
 
+    def crop_style(self, style: Image.Image) -> Image.Image:
+        """A PIL style image decoded (`load_image`) and, with `trim_mats`, its mat cropped off: the picture the style
+        is taken from. `encode_style` starts with it; the app calls it to tell the user what was cropped."""
+        img = load_image(style)  # EXIF orientation, alpha on white, 16-bit, palettes
+        return trim_mat(img) if self.trim_mats else img  # at full size, as training crops it (~50 ms at 1024 px)
+
+    def style_tensor(self, style: Image.Image) -> torch.Tensor:
+        """A cropped style picture (`crop_style`) -> (1,3,h,w) tensor, downscaled to the model's `style_size` if
+        larger, as in training; a smaller one is kept as it is (upscaling it would make up texture it does not have)."""
+        if max(style.size) > self.config.style_size:
+            style = resize_max_side(style, self.config.style_size)
+        return pil_to_tensor(style).unsqueeze(0)
+
     @torch.inference_mode()
     def encode_style(self, style: Image.Image | torch.Tensor | None) -> torch.Tensor:
         """Style image (PIL, or (1,3,H,W) tensor) -> style code (1, style_dim); reuse it across calls.
 
-        A PIL image loses its mat first (`trim_mats`). A style image larger than the model's `style_size` is then
-        downscaled to it, as in training; a smaller one is encoded as it is (upscaling it would make up texture it
-        does not have). A tensor is taken as it is, mat and all."""
+        A PIL image goes through `crop_style` and `style_tensor` (mat cropped, downscaled to `style_size`). A tensor
+        is taken as it is, mat and all, only downscaled if larger than `style_size`."""
         if style is None:
             return self.model.encode_style(None)
         if not self.is_arbitrary:
             self.model.encode_style(style)  # raises the clear "style is built in" error
-        if isinstance(style, Image.Image):  # load_image: EXIF orientation, alpha on white, 16-bit, palettes
-            img = load_image(style)
-            img = trim_mat(img) if self.trim_mats else img  # at full size, as training crops it (~50 ms at 1024 px)
-            if max(img.size) > self.config.style_size:
-                img = resize_max_side(img, self.config.style_size)
-            style = pil_to_tensor(img).unsqueeze(0)
+        if isinstance(style, Image.Image):
+            style = self.style_tensor(self.crop_style(style))
         elif max(style.shape[-2:]) > self.config.style_size:
             scale = self.config.style_size / max(style.shape[-2:])
             style = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False)

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from .color import preserve_colors
-from .images import FORMATS, ImageError, display_name, load_image, pil_to_tensor, resize_max_side, tensor_to_pil, trim_mat
+from .images import FORMATS, ImageError, display_name, load_image, pil_to_tensor, resize_max_side, tensor_to_pil
 from .pipeline import blend
 from .presets import Loaded, StyleError, StyleLibrary
 from .tiling import OVERLAP, TILE, stylize_tiled
@@ -119,10 +119,10 @@ class Studio:
         digest = hashlib.sha1(style.tobytes() + repr(style.size).encode()).hexdigest()
         cached = self._codes.get(digest)
         if cached is None:
+            art = loaded.pipe.crop_style(style)  # its mat cropped (pipe.trim_mats), as training does
             with loaded.lock:
-                code = loaded.pipe.encode_style(style)  # crops the mat itself (pipe.trim_mats), as training does
-            art = trim_mat(style) if loaded.pipe.trim_mats else style
-            notices = [] if art is style else [
+                code = loaded.pipe.encode_style(loaded.pipe.style_tensor(art))
+            notices = [] if art.size == style.size else [
                 f"The style image's mat (a flat margin round the picture) was cropped off before encoding: "
                 f"{style.width}x{style.height} -> {art.width}x{art.height} px, so its colour and edges are not part of the style."]
             cached = self._codes[digest] = (code, notices)

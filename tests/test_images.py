@@ -59,3 +59,8 @@ def test_the_pipeline_encodes_a_style_image_without_its_mat(tmp_path):
     assert not torch.allclose(pipe.encode_style(framed), whole.encode_style(framed), atol=1e-3)
     plain = Image.fromarray(picture(120, 90))  # no mat: the same code either way
     assert torch.equal(pipe.encode_style(plain), whole.encode_style(plain))
+    # the two steps encode_style takes a PIL image through, public so the app can say what was cropped
+    assert pipe.crop_style(framed).size == art.size and whole.crop_style(framed).size == framed.size
+    assert torch.equal(pipe.encode_style(pipe.style_tensor(pipe.crop_style(framed))), pipe.encode_style(framed))
+    big = Image.fromarray(picture(900, 600))
+    assert max(pipe.style_tensor(big).shape[-2:]) == pipe.config.style_size < 900
