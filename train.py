@@ -58,6 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-mats", action="store_true", help="use style images whole; by default a flat margin round all four sides (a museum scan's mat) is cropped off")
     p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
     p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
+    p.add_argument("--style-scale-free", action="store_true", help="match the style Grams' shape, not their energy (each over its Frobenius norm)")
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
     p.add_argument("--discriminator", default=d["discriminator"], choices=DISCRIMINATORS,
                    help="pixels: a multi-scale PatchGAN on the image; features: small heads on the VGG16 features the losses compute (relu2_2, relu3_3, relu4_3)")
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = TrainConfig(
             content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
             size=args.size, batch=args.batch, lr=args.lr, lr_scheduler=args.lr_scheduler, content_weight=args.content_weight, style_weight=args.style_weight,
+            style_scale_free=args.style_scale_free,
             adv_weight=args.adv_weight, discriminator=args.discriminator, tv_weight=args.tv_weight, layout_weight=args.layout_weight, chroma_layout_weight=args.chroma_layout_weight, saturation_weight=args.saturation_weight,
             r1_weight=args.r1_weight, init_from=args.init_from, trim_mats=not args.keep_mats,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,

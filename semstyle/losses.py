@@ -48,7 +48,8 @@ def _relative_sq_error(y: torch.Tensor, t: torch.Tensor, symmetric: bool, eps: f
     return ((y - t) ** 2).flatten(1).mean(1).div(s.clamp_min(eps))
 
 
-def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...], symmetric: bool = False) -> torch.Tensor:
+def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...], symmetric: bool = False,
+              scale_free: bool = False) -> torch.Tensor:
     """Σ_layers ‖G(Φ(y)) − G_t‖² / s (means). Relative, because raw Gram magnitudes differ by ~10⁴ between
     relu1_2 and relu4_3: s is the target's own ‖G_t‖², or with `symmetric` (‖G(Φ(y))‖² + ‖G_t‖²) / 2.
 
@@ -56,8 +57,16 @@ def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tu
     a poor stylisation of a bright photo scores against a dark painting, so black becomes the minimum and
     training collapses into it (README). Symmetric, black scores 2, the maximum; for G(Φ(y)) = α·G_t the loss
     is 2(1 − 2α/(1 + α²)), smallest at α = 1; a nearly flat painting cannot blow it up.
-    Targets are (N or 1, C, C) and broadcast over the batch."""
-    return sum(_relative_sq_error(gram(phi_y[n]), target_grams[n].float(), symmetric, eps=1e-12).mean() for n in layers)
+    With `scale_free` both Grams are first divided by their Frobenius norm: only the shape of the feature
+    correlations is matched, not their energy (the art's deep features carry about half a photo's; G met that by
+    blacking out regions). Targets are (N or 1, C, C) and broadcast over the batch."""
+    prep = _unit if scale_free else (lambda g: g)
+    return sum(_relative_sq_error(prep(gram(phi_y[n])), prep(target_grams[n].float()), symmetric, eps=1e-12).mean() for n in layers)
+
+
+def _unit(g: torch.Tensor) -> torch.Tensor:
+    """(N,C,C) Grams, each over its Frobenius norm."""
+    return g / g.flatten(1).norm(dim=1).clamp_min(1e-12)[:, None, None]
 
 
 def mean_std_loss(phi_y: Features, target: dict[str, tuple[torch.Tensor, torch.Tensor]], layers: tuple[str, ...]) -> torch.Tensor:

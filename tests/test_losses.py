@@ -57,6 +57,20 @@ def test_symmetric_gram_loss_makes_a_black_output_the_worst_not_the_best():
     assert L.gram_loss(black, target, ("x",), symmetric=True) == 2 > L.gram_loss(bright, target, ("x",), symmetric=True)
 
 
+def test_scale_free_gram_loss_ignores_feature_energy_not_correlations():
+    g = torch.Generator().manual_seed(0)
+    f = {"x": torch.rand(2, 8, 16, 16, generator=g)}
+    t = {"x": L.gram(f["x"])[:1]}
+    half = {"x": f["x"][:1] * 0.5}  # a quarter of the Gram: the same correlations, less energy
+    assert L.gram_loss(half, t, ("x",), symmetric=True) > 0.5
+    assert L.gram_loss(half, t, ("x",), symmetric=True, scale_free=True) < 1e-10
+    other = {"x": torch.rand(1, 8, 16, 16, generator=g) ** 4}  # other correlations
+    assert L.gram_loss(other, t, ("x",), scale_free=True) > 1e-3
+    # unit Grams: ‖ĝ − ĝ_t‖² over ‖ĝ_t‖² = 1 is 2 − 2cos, so it never exceeds 4 (black counts as cos 0: 2)
+    black = {"x": torch.zeros(1, 8, 16, 16)}
+    assert torch.isclose(L.gram_loss(black, t, ("x",), symmetric=True, scale_free=True), torch.tensor(2.0))
+
+
 def test_layout_loss_ignores_colour_and_fine_texture_but_not_a_dark_blob():
     g = torch.Generator().manual_seed(0)
     photo = 0.25 + 0.5 * torch.rand(1, 3, 64, 64, generator=g)
