@@ -58,8 +58,8 @@ def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tu
     training collapses into it (README). Symmetric, black scores 2, the maximum; for G(Φ(y)) = α·G_t the loss
     is 2(1 − 2α/(1 + α²)), smallest at α = 1; a nearly flat painting cannot blow it up.
     With `scale_free` both Grams are first divided by their Frobenius norm: only the shape of the feature
-    correlations is matched, not their energy (the domain collection's deep features carry about half a photo's; G met that by
-    blacking out regions). Targets are (N or 1, C, C) and broadcast over the batch."""
+    correlations is matched, not their energy (the domain collection's deep features carry about half a
+    photo's; G met that by blacking out regions). Targets are (N or 1, C, C) and broadcast over the batch."""
     prep = _unit if scale_free else (lambda g: g)
     return sum(_relative_sq_error(prep(gram(phi_y[n])), prep(target_grams[n].float()), symmetric, eps=1e-12).mean() for n in layers)
 
