@@ -12,6 +12,7 @@ import torch
 
 from bench.config import (DEFAULT_CONTENT, DEFAULT_EFFNET, DEFAULT_MODELS_DIR, DEFAULT_OUT, DEFAULT_STYLES, DEFAULT_VGG,
                           PRESETS, BenchConfig, BenchError, default_vgg)
+from bench.metrics import STYLE_LAYERS
 from bench.report import markdown_table
 
 UNTRAINED_NOTE = "Johnson and AdaIN run with untrained (random) weights: their numbers are for speed only, never quality."
@@ -123,7 +124,9 @@ def report(cfg: BenchConfig, quality_summary: list[dict], paired: list[dict], sp
                       "content_x_baseline": "content × Gatys ↓", "content_target": "at most", "top1_agree": "top-1 ↑",
                       "top1_agree_baseline": "Gatys top-1", "kept_class_prob": "kept-class p ↑",
                       "kept_class_prob_baseline": "Gatys kept-class p", "targets_met": "targets met"}), "",
-                  "Means over the pairs Gatys also ran (`--gatys-max-pairs 0` runs it on all); against_gatys.csv has them.", ""]
+                  "Means over the pairs Gatys also ran (`--gatys-max-pairs 0` runs it on all); against_gatys.csv has them.", "",
+                  "Gram × Gatys by layer (each layer's mean distance over Gatys's on the same pairs):", "",
+                  markdown_table(paired, {"method": "method", **{f"gram_{n}_x_baseline": n for n in STYLE_LAYERS}}), ""]
     if speed_summary:
         sizes = sorted({int(k[3:]) for r in speed_summary for k in r if k.startswith("ms_")})
         lines += ["## Speed (median ms per image, batch 1)", "",

@@ -76,6 +76,7 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
                 "content_mse_relu4_3": float(metrics.content_distance(phi_c[c], phi_y)[0]),
                 "vgg_perceptual_uncalibrated": float(metrics.perceptual_distance(phi_c[c], phi_y)[0]),
                 "style_gram": float(metrics.gram_distance(phi_y, phi_s[s])[0]),
+                **{gram_key(n): float(metrics.gram_distance(phi_y, phi_s[s], (n,))[0]) for n in metrics.STYLE_LAYERS},
                 "style_mean_std": float(metrics.mean_std_distance(phi_y, phi_s[s])[0]),
                 "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),
@@ -110,6 +111,11 @@ SUMMARY_COLUMNS = ("content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_
                    "top1_agree", "kept_class_prob", "seconds")
 
 
+def gram_key(layer: str) -> str:
+    """The column of one layer's Gram distance; `style_gram` is the mean of these over `metrics.STYLE_LAYERS`."""
+    return f"style_gram_{layer}"
+
+
 @dataclass(frozen=True)
 class Target:
     """Issue 5's bars for a model, each against Gatys on the same (content, style) pairs; top-1 agreement at least
@@ -124,7 +130,7 @@ UNIVERSAL_TARGET = Target(gram=1.5, content=1.0)
 
 def against_baseline(rows: list[dict], baseline: str, targets: dict[str, Target]) -> list[dict]:
     """Each method of `targets` on the pairs where `baseline` also ran (Gatys runs on few): its mean style and
-    content distances as multiples of the baseline's means over those same pairs, both sides' top-1 agreement and
+    content distances as multiples of the baseline's means over those same pairs (the style's also per layer), both sides' top-1 agreement and
     kept-class probability, and whether every bar is met. Methods that share no pair with the baseline are left out.
     Means over the model's own pairs would compare it on other photos than Gatys (`summarise`)."""
     base = {(r["content"], r["style"]): r for r in rows if r["method"] == baseline}
@@ -136,6 +142,7 @@ def against_baseline(rows: list[dict], baseline: str, targets: dict[str, Target]
         theirs = [base[r["content"], r["style"]] for r in mine]
         row = {"method": name, "pairs": len(mine),
                "gram_x_baseline": _ratio(mine, theirs, "style_gram"), "gram_target": target.gram,
+               **{f"gram_{n}_x_baseline": _ratio(mine, theirs, gram_key(n)) for n in metrics.STYLE_LAYERS},
                "content_x_baseline": _ratio(mine, theirs, "content_mse_relu4_3"),
                "content_target": float("nan") if target.content is None else target.content,
                "top1_agree": _mean(mine, "top1_agree"), "top1_agree_baseline": _mean(theirs, "top1_agree"),

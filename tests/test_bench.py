@@ -100,11 +100,13 @@ def test_unreadable_image_is_reported_and_skipped(tmp_path, capsys):
 
 
 def test_against_baseline_compares_on_the_baselines_own_pairs_only():
-    from bench.quality import PRESET_TARGET, UNIVERSAL_TARGET, against_baseline
+    from bench.metrics import STYLE_LAYERS
+    from bench.quality import PRESET_TARGET, UNIVERSAL_TARGET, against_baseline, gram_key
 
     def row(method, content, style, gram, content_d, top1, p):
+        by_layer = {gram_key(n): gram * (4 if n == "relu1_2" and method == "universal" else 1) for n in STYLE_LAYERS}
         return {"method": method, "content": content, "style": style, "style_gram": gram, "content_mse_relu4_3": content_d,
-                "top1_agree": top1, "kept_class_prob": p}
+                "top1_agree": top1, "kept_class_prob": p, **by_layer}
 
     rows = [row("gatys", "a", "s", 0.1, 100.0, 0.0, 0.1), row("gatys", "b", "s", 0.3, 300.0, 1.0, 0.3),
             row("preset", "a", "s", 0.1, 50.0, 1.0, 0.5), row("preset", "b", "s", 0.3, 50.0, 1.0, 0.5),
@@ -120,6 +122,7 @@ def test_against_baseline_compares_on_the_baselines_own_pairs_only():
     assert preset["top1_agree"] == 1.0 and preset["top1_agree_baseline"] == 0.5 and preset["targets_met"]
     assert universal["gram_x_baseline"] == pytest.approx(1.5) and universal["content_x_baseline"] == pytest.approx(1.0)
     assert universal["targets_met"]  # at the limits: met
+    assert universal["gram_relu1_2_x_baseline"] == pytest.approx(6.0) and universal["gram_relu4_3_x_baseline"] == pytest.approx(1.5)
     rows[-2]["top1_agree"] = 0.0  # now below Gatys's 0.5
     assert not against_baseline(rows, "gatys", {"universal": UNIVERSAL_TARGET})[0]["targets_met"]
     rows[-2]["top1_agree"], rows[-2]["content_mse_relu4_3"] = 1.0, 301.0  # content 1.0025x Gatys's
@@ -226,6 +229,11 @@ def test_smoke_run(tmp_path, capsys):
     paired = (out / "against_gatys.csv").read_text()  # the targets, on the pairs Gatys ran
     assert "Against Gatys on the same pairs" in printed.out
     assert "semstyle:tiny_preset" in paired and "semstyle:tiny_universal" in paired and "identity" not in paired
+    assert "Gram × Gatys by layer" in printed.out and "gram_relu1_2_x_baseline" in paired.splitlines()[0]
+    header, *rows = [line.split(",") for line in (out / "quality.csv").read_text().splitlines()]
+    for r in rows:  # the per-layer columns add up to the style distance
+        by_layer = [float(r[header.index(f"style_gram_{n}")]) for n in ("relu1_2", "relu2_2", "relu3_3", "relu4_3")]
+        assert sum(by_layer) / 4 == pytest.approx(float(r[header.index("style_gram")]), rel=1e-5)
     timed = (out / "speed.csv").read_text()
     for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",
                     "semstyle:tiny_universal (+style encoding)", "semstyle:tiny_universal (+style picture)",
