@@ -7,7 +7,9 @@ tabulate; nothing here touches files, devices or networks.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
+from semstyle.color import rgb_to_ycbcr
 from semstyle.losses import Features, gram, mean_std
 
 CONTENT_LAYER = "relu4_3"
@@ -100,6 +102,19 @@ def top1_agreement(p_content: torch.Tensor, p_output: torch.Tensor) -> torch.Ten
 def kept_class_probability(p_content: torch.Tensor, p_output: torch.Tensor) -> torch.Tensor:
     """(N,K) x2 -> (N,) probability the output gives to the content's top-1 class."""
     return p_output.float().gather(1, p_content.argmax(1, keepdim=True)).squeeze(1)
+
+
+def dark_cell_share(content: torch.Tensor, output: torch.Tensor, cells: int = 16, factor: float = 0.5) -> torch.Tensor:
+    """Share of a cells×cells grid that the output darkened to under `factor` of the photo's luminance there, both
+    relative to their image's median cell (a picture darkened as a whole has none): (N,). 0 = no dark patch.
+
+    Images are RGB in [0, 1]. Relative luminance counts from 0.05 up, so a cell already black in the photo cannot
+    darken further."""
+    def relative(img: torch.Tensor) -> torch.Tensor:
+        lum = rgb_to_ycbcr(F.adaptive_avg_pool2d(img.float(), cells))[:, 0].flatten(1)
+        return lum / lum.median(1, keepdim=True).values.clamp_min(1e-6) + 0.05
+
+    return (relative(output) < factor * relative(content)).float().mean(1)
 
 
 def patch_vectors(f: torch.Tensor) -> torch.Tensor:

@@ -125,3 +125,16 @@ def test_frechet_of_diagonal_covariances():
 def test_gaussian_stats_needs_two_samples():
     with pytest.raises(ValueError, match="at least 2"):
         metrics.gaussian_stats(torch.zeros(1, 3))
+
+
+def test_dark_cell_share_counts_a_black_patch_not_a_darker_picture():
+    g = torch.Generator().manual_seed(0)
+    photo = 0.3 + 0.5 * torch.rand(2, 3, 64, 64, generator=g)
+    assert (metrics.dark_cell_share(photo, photo) == 0).all()
+    assert (metrics.dark_cell_share(photo, photo * 0.3) == 0).all()  # darker as a whole: a dark style, no patch
+    blob = photo.clone()
+    blob[0, :, :16, :16] = 0.0  # a black sixteenth of the first picture
+    assert metrics.dark_cell_share(photo, blob).tolist() == [1 / 16, 0.0]
+    night = photo.clone()
+    night[:, :, :16, :16] = 0.0  # black in the photo already: not the output's doing
+    assert (metrics.dark_cell_share(night, night) == 0).all()
