@@ -102,6 +102,24 @@ def test_chroma_layout_loss_lets_the_palette_change_but_not_a_colour_patch():
     assert y.grad[..., :16, :16].abs().sum() > 0  # it pulls the patch back
 
 
+def test_dark_patch_loss_lets_the_picture_darken_as_a_whole_but_not_in_one_place():
+    g = torch.Generator().manual_seed(0)
+    photo = 0.3 + 0.5 * torch.rand(2, 3, 64, 64, generator=g)
+    assert L.dark_patch_loss(photo, photo) == 0
+    darker = photo * 0.5  # a dark style over the whole picture
+    assert L.dark_patch_loss(photo, darker) < 1e-10
+    blob = photo.clone()
+    blob[..., :16, :16] *= 0.1  # the same darkness in one corner: a black blob
+    assert L.dark_patch_loss(photo, blob) > 0.05
+    assert L.layout_loss(photo, blob) < L.layout_loss(photo, darker)  # why: the layout loss prefers the blob
+    light = photo.clone()
+    light[..., :16, :16] = 1.0  # light strokes in one corner are free
+    assert L.dark_patch_loss(photo, light) < 1e-3 * L.dark_patch_loss(photo, blob)
+    y = blob.clone().requires_grad_(True)
+    L.dark_patch_loss(photo, y).backward()
+    assert (y.grad[..., :16, :16] < 0).all() and y.grad[..., 32:, 32:].abs().sum() == 0  # it lightens the blob only
+
+
 def test_logit_overshoot_reaches_saturated_pixels_that_image_losses_cannot():
     z = torch.tensor([-20.0, -4.0, 0.0, 3.0, 10.0], requires_grad=True)
     loss = L.logit_overshoot(z, bound=4.6)
