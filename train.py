@@ -65,7 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tv-weight", type=float, default=d["tv_weight"], help="weight of the total-variation loss")
     p.add_argument("--layout-weight", type=float, default=d["layout_weight"], help="weight of the large-scale luminance loss (keeps the photo's light/dark layout)")
     p.add_argument("--chroma-layout-weight", type=float, default=d["chroma_layout_weight"], help="weight of the large-scale colour layout loss (against colour blotches; the palette may still change as a whole)")
-    p.add_argument("--dark-patch-weight", type=float, default=d["dark_patch_weight"], help="weight of the loss against dark patches: the picture may darken as a whole, but no 1/16 cell more than its median cell, relative to the photo (the layout loss alone makes a black blob cheaper than darkening the whole photo)")
+    p.add_argument("--dark-patch-weight", type=float, default=d["dark_patch_weight"], help="weight of the loss against dark patches: the picture may darken as a whole, but no cell of a 16x16 grid more than its median cell, relative to the photo (the layout loss alone makes a black blob cheaper than darkening the whole photo)")
     p.add_argument("--saturation-weight", type=float, default=d["saturation_weight"], help="weight of the penalty on output logits beyond ±4.6 (saturated pixels get no gradient)")
     p.add_argument("--r1-weight", type=float, default=d["r1_weight"], help="R1 penalty weight for D")
     p.add_argument("--precision", default=d["precision"], choices=["auto", *PRECISIONS], help="autocast dtype; auto = bf16 where the hardware runs it natively (CUDA, AVX512-BF16/AMX CPUs), else fp32")

@@ -131,9 +131,10 @@ UNIVERSAL_TARGET = Target(gram=1.5, content=1.0)
 
 def against_baseline(rows: list[dict], baseline: str, targets: dict[str, Target]) -> list[dict]:
     """Each method of `targets` on the pairs where `baseline` also ran (Gatys runs on few): its mean style and
-    content distances as multiples of the baseline's means over those same pairs (the style's also per layer), both sides' top-1 agreement and
-    kept-class probability, and whether every bar is met. Methods that share no pair with the baseline are left out.
-    Means over the model's own pairs would compare it on other photos than Gatys (`summarise`)."""
+    content distances as multiples of the baseline's means over those same pairs (the style's also per layer), both
+    sides' top-1 agreement and kept-class probability, and whether every bar is met. Methods that share no pair with
+    the baseline are left out. Means over the model's own pairs would compare it on other photos than Gatys
+    (`summarise`)."""
     base = {(r["content"], r["style"]): r for r in rows if r["method"] == baseline}
     out = []
     for name, target in targets.items():

@@ -105,7 +105,8 @@ def dark_patch_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16, floor: fl
     """Mean squared shortfall, in log units, of each cell's luminance in output y below the photo x's, each relative
     to its own image's median cell, over a cells×cells grid.
 
-    The layout loss holds luminance absolutely: darkening the whole photo by 0.2 costs more than a black blob over
+    The layout loss holds luminance absolutely, so it charges for darkening the whole photo cell by cell: on the
+    domain's training samples, a photo darkened to 60% everywhere cost it more than an output with a black blob over
     a sixteenth of it. A style darker than the photo is then cheapest met in one place (the domain collection's
     museum backgrounds became black blobs over the city, the elephant and the dogs). Here the picture may darken
     as a whole, and brighten anywhere, but no cell may darken more than the median cell does; a cell's luminance
