@@ -71,12 +71,13 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
             except Exception as e:  # one bad pair must not end the run
                 print(f"skipping {m.name} on {c} × {s}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
+            by_layer = {gram_key(n): float(metrics.gram_distance(phi_y, phi_s[s], (n,))[0]) for n in metrics.STYLE_LAYERS}
             res.rows.append({
                 "method": m.name, "content": c, "style": s, "seconds": seconds,
                 "content_mse_relu4_3": float(metrics.content_distance(phi_c[c], phi_y)[0]),
                 "vgg_perceptual_uncalibrated": float(metrics.perceptual_distance(phi_c[c], phi_y)[0]),
-                "style_gram": float(metrics.gram_distance(phi_y, phi_s[s])[0]),
-                **{gram_key(n): float(metrics.gram_distance(phi_y, phi_s[s], (n,))[0]) for n in metrics.STYLE_LAYERS},
+                "style_gram": sum(by_layer.values()) / len(by_layer),  # metrics.gram_distance, from its layers
+                **by_layer,
                 "style_mean_std": float(metrics.mean_std_distance(phi_y, phi_s[s])[0]),
                 "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),

@@ -12,6 +12,8 @@ from bench.cli import main
 from bench.data import crop_to_multiple, find_style, load_set, spread
 from bench.gatys import GatysConfig, gatys
 from bench.johnson import TransformerNet
+from bench.metrics import STYLE_LAYERS
+from bench.quality import gram_key
 from bench.report import markdown_table
 from semstyle.losses import mean_std
 from semstyle.vgg import VGG16Features
@@ -100,8 +102,7 @@ def test_unreadable_image_is_reported_and_skipped(tmp_path, capsys):
 
 
 def test_against_baseline_compares_on_the_baselines_own_pairs_only():
-    from bench.metrics import STYLE_LAYERS
-    from bench.quality import PRESET_TARGET, UNIVERSAL_TARGET, against_baseline, gram_key
+    from bench.quality import PRESET_TARGET, UNIVERSAL_TARGET, against_baseline
 
     def row(method, content, style, gram, content_d, top1, p):
         by_layer = {gram_key(n): gram * (4 if n == "relu1_2" and method == "universal" else 1) for n in STYLE_LAYERS}
@@ -232,8 +233,8 @@ def test_smoke_run(tmp_path, capsys):
     assert "semstyle:tiny_preset" in paired and "semstyle:tiny_universal" in paired and "identity" not in paired
     assert "Gram × Gatys by layer" in printed.out and "gram_relu1_2_x_baseline" in paired.splitlines()[0]
     header, *rows = [line.split(",") for line in (out / "quality.csv").read_text().splitlines()]
-    for r in rows:  # the per-layer columns add up to the style distance
-        by_layer = [float(r[header.index(f"style_gram_{n}")]) for n in ("relu1_2", "relu2_2", "relu3_3", "relu4_3")]
+    for r in rows:  # the per-layer columns are there, and add up to the style distance
+        by_layer = [float(r[header.index(gram_key(n))]) for n in STYLE_LAYERS]
         assert sum(by_layer) / 4 == pytest.approx(float(r[header.index("style_gram")]), rel=1e-5)
     timed = (out / "speed.csv").read_text()
     for variant in ("johnson (untrained)", "adain (untrained, cached style)", "semstyle:tiny_preset",

@@ -45,6 +45,12 @@ def test_gram_distance_of_constant_maps():
     assert d.item() == pytest.approx(((a * a - b * b) / (b * b)) ** 2, rel=1e-5)
 
 
+def test_gram_distance_is_the_mean_of_its_layers():  # bench.quality derives `style_gram` from the per-layer columns
+    out, style = features(seed=0), features(seed=1, hw=(6, 6))
+    by_layer = [metrics.gram_distance(out, style, (n,)) for n in metrics.STYLE_LAYERS]
+    assert torch.allclose(sum(by_layer) / len(by_layer), metrics.gram_distance(out, style), rtol=1e-6)
+
+
 def test_gram_distance_to_nearest_takes_each_outputs_closest_target():
     out = {n: torch.cat([constant(2.0)[n][:1], constant(3.0)[n][:1]]) for n in metrics.STYLE_LAYERS}  # two outputs
     art = {n: torch.cat([gram(constant(b)[n][:1]) for b in (3.0, 2.0, 10.0)]) for n in metrics.STYLE_LAYERS}  # three artworks
