@@ -58,6 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-mats", action="store_true", help="use style images whole; by default a flat margin round all four sides (a museum scan's mat) is cropped off")
     p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
     p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
+    p.add_argument("--style-tiles", type=int, default=d["style_tiles"], help="hold each tile of a k x k grid of the picture to the style's Gram, not only the whole picture, so the style is laid on everywhere rather than thick in patches (1 = the whole picture)")
     p.add_argument("--style-scale-free", action="store_true", help="match the style Grams' shape, not their energy (each over its Frobenius norm); an experiment: on the domain it removed the black blobs and painted loud strokes instead (docs/experiments.md, stop 29)")
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
     p.add_argument("--discriminator", default=d["discriminator"], choices=DISCRIMINATORS,
@@ -104,9 +105,12 @@ def validate(args: argparse.Namespace) -> None:
                         f"each at least as wide, at least as many --n-res and the same --style-dim")
     if args.size % args.generator.multiple:
         raise UserError(f"--size must be a multiple of {args.generator.multiple}, got {args.size}")
-    for name in ("steps", "batch", "sample_every", "ckpt_every"):
+    for name in ("steps", "batch", "sample_every", "ckpt_every", "style_tiles"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.size // 8 < 2 * args.style_tiles:  # relu4_3 is 1/8 of the crop: each tile's Gram needs 2x2 positions
+        raise UserError(f"--style-tiles {args.style_tiles} at --size {args.size}: a tile of the deepest style layer "
+                        f"would be under 2x2 positions; use at most {max(1, args.size // 16)} tiles across, or a larger --size")
     if not math.isfinite(args.lr) or args.lr <= 0:
         raise UserError(f"--lr must be a positive number, got {args.lr}")
     if not math.isfinite(args.max_minutes) or args.max_minutes < 0:
@@ -143,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = TrainConfig(
             content_dir=args.content_dir, style=args.style, out=args.out, arbitrary=args.arbitrary, steps=args.steps,
             size=args.size, batch=args.batch, lr=args.lr, lr_scheduler=args.lr_scheduler, content_weight=args.content_weight, style_weight=args.style_weight,
-            style_scale_free=args.style_scale_free,
+            style_scale_free=args.style_scale_free, style_tiles=args.style_tiles,
             adv_weight=args.adv_weight, discriminator=args.discriminator, tv_weight=args.tv_weight, layout_weight=args.layout_weight, chroma_layout_weight=args.chroma_layout_weight,
             dark_patch_weight=args.dark_patch_weight, saturation_weight=args.saturation_weight,
             r1_weight=args.r1_weight, init_from=args.init_from, trim_mats=not args.keep_mats,

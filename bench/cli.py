@@ -125,8 +125,11 @@ def report(cfg: BenchConfig, quality_summary: list[dict], paired: list[dict], sp
                       "top1_agree_baseline": "Gatys top-1", "kept_class_prob": "kept-class p ↑",
                       "kept_class_prob_baseline": "Gatys kept-class p", "targets_met": "targets met"}), "",
                   "Means over the pairs Gatys also ran (`--gatys-max-pairs 0` runs it on all); against_gatys.csv has them.", "",
-                  "Gram × Gatys by layer (each layer's mean distance over Gatys's on the same pairs):", "",
-                  markdown_table(paired, {"method": "method", **{f"gram_{n}_x_baseline": n for n in STYLE_LAYERS}}), ""]
+                  "Gram × Gatys by layer (each layer's mean distance over Gatys's on the same pairs), and for each tile of a "
+                  "2×2 grid against the whole painting (above the whole picture's ratio: the style is laid on less evenly than "
+                  "Gatys lays it):", "",
+                  markdown_table(paired, {"method": "method", **{f"gram_{n}_x_baseline": n for n in STYLE_LAYERS},
+                                          "gram_tiles2_x_baseline": "2×2 tiles"}), ""]
     if speed_summary:
         sizes = sorted({int(k[3:]) for r in speed_summary for k in r if k.startswith("ms_")})
         lines += ["## Speed (median ms per image, batch 1)", "",

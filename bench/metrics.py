@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from semstyle.color import rgb_to_ycbcr
-from semstyle.losses import Features, gram, mean_std
+from semstyle.losses import Features, gram, mean_std, tiles
 
 CONTENT_LAYER = "relu4_3"
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
@@ -83,6 +83,17 @@ def gram_distance_to_nearest(phi_output: Features, target_grams: dict[str, torch
     """`gram_distance_to` the nearest of S targets (S, C, C) per layer, e.g. a collection's artworks: (N,)."""
     return torch.stack([gram_distance_to(phi_output, {n: t[s:s + 1] for n, t in target_grams.items()}, layers)
                         for s in range(len(next(iter(target_grams.values()))))], 1).min(1).values
+
+
+def tile_gram_distance(phi_output: Features, phi_style: Features, k: int = 2, layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
+    """`gram_distance` of each tile of a k×k grid of the output to the whole style image, averaged over the tiles: (N,).
+
+    The whole picture's Gram is the mean of its tiles', so an output can meet it with the style laid on thick in some
+    tiles and the photo left as it was in others; each tile's distance cannot. Its ratio to the whole picture's says
+    how evenly the style is spread (against a baseline's on the same pairs: more or less evenly than it)."""
+    targets = {n: gram(phi_style[n]) for n in layers}
+    per_tile = gram_distance_to({n: tiles(phi_output[n], k) for n in layers}, targets, layers)
+    return per_tile.reshape(-1, k * k).mean(1)
 
 
 def mean_std_distance(phi_output: Features, phi_style: Features, layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:

@@ -78,6 +78,7 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
                 "vgg_perceptual_uncalibrated": float(metrics.perceptual_distance(phi_c[c], phi_y)[0]),
                 "style_gram": sum(by_layer.values()) / len(by_layer),  # metrics.gram_distance, from its layers
                 **by_layer,
+                "style_gram_tiles2": float(metrics.tile_gram_distance(phi_y, phi_s[s], 2)[0]),
                 "style_mean_std": float(metrics.mean_std_distance(phi_y, phi_s[s])[0]),
                 "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),
@@ -146,6 +147,7 @@ def against_baseline(rows: list[dict], baseline: str, targets: dict[str, Target]
         row = {"method": name, "pairs": len(mine),
                "gram_x_baseline": _ratio(mine, theirs, "style_gram"), "gram_target": target.gram,
                **{f"gram_{n}_x_baseline": _ratio(mine, theirs, gram_key(n)) for n in metrics.STYLE_LAYERS},
+               "gram_tiles2_x_baseline": _ratio(mine, theirs, "style_gram_tiles2"),
                "content_x_baseline": _ratio(mine, theirs, "content_mse_relu4_3"),
                "content_target": float("nan") if target.content is None else target.content,
                "top1_agree": _mean(mine, "top1_agree"), "top1_agree_baseline": _mean(theirs, "top1_agree"),

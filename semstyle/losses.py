@@ -48,8 +48,18 @@ def _relative_sq_error(y: torch.Tensor, t: torch.Tensor, symmetric: bool, eps: f
     return ((y - t) ** 2).flatten(1).mean(1).div(s.clamp_min(eps))
 
 
+def tiles(f: torch.Tensor, k: int) -> torch.Tensor:
+    """(N,C,H,W) -> (N·k·k, C, H//k, W//k): a k×k grid of tiles, image by image (rows and columns that do not divide
+    by k are left off the bottom and right edges)."""
+    n, c, h, w = f.shape
+    if h < k or w < k:
+        raise ValueError(f"a {h}x{w} feature map cannot be cut into {k}x{k} tiles; train at a larger --size or with fewer --style-tiles")
+    f = f[..., : h // k * k, : w // k * k].reshape(n, c, k, h // k, k, w // k)
+    return f.permute(0, 2, 4, 1, 3, 5).reshape(n * k * k, c, h // k, w // k)
+
+
 def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...], symmetric: bool = False,
-              scale_free: bool = False) -> torch.Tensor:
+              scale_free: bool = False, n_tiles: int = 1) -> torch.Tensor:
     """Σ_layers ‖G(Φ(y)) − G_t‖² / s (means). Relative, because raw Gram magnitudes differ by ~10⁴ between
     relu1_2 and relu4_3: s is the target's own ‖G_t‖², or with `symmetric` (‖G(Φ(y))‖² + ‖G_t‖²) / 2.
 
@@ -59,9 +69,17 @@ def gram_loss(phi_y: Features, target_grams: dict[str, torch.Tensor], layers: tu
     is 2(1 − 2α/(1 + α²)), smallest at α = 1; a nearly flat painting cannot blow it up.
     With `scale_free` both Grams are first divided by their Frobenius norm: only the shape of the feature
     correlations is matched, not their energy (the domain collection's deep features carry about half a
-    photo's; G met that by blacking out regions). Targets are (N or 1, C, C) and broadcast over the batch."""
+    photo's; G met that by blacking out regions). With `n_tiles` = k > 1 each tile of a k×k grid of the picture is
+    held to the target, not only the whole: a Gram is a mean over positions, so the whole picture can meet it with the
+    style laid on thick in some places and the photo left nearly as it was in others (mondrian's patches of grid).
+    Targets are (N or 1, C, C) and broadcast over the batch."""
     prep = _unit if scale_free else (lambda g: g)
-    return sum(_relative_sq_error(prep(gram(phi_y[n])), prep(target_grams[n].float()), symmetric, eps=1e-12).mean() for n in layers)
+
+    def target(n: str) -> torch.Tensor:  # one per image -> one per tile
+        t = prep(target_grams[n].float())
+        return t if t.shape[0] == 1 else t.repeat_interleave(n_tiles * n_tiles, 0)
+
+    return sum(_relative_sq_error(prep(gram(tiles(phi_y[n], n_tiles))), target(n), symmetric, eps=1e-12).mean() for n in layers)
 
 
 def _unit(g: torch.Tensor) -> torch.Tensor:

@@ -91,6 +91,7 @@ class TrainConfig:
     content_weight: float = 1.0  # on relu4_3 (high-level: keeps objects recognisable)
     style_weight: float = 10.0  # symmetric relative Gram loss summed over relu1_2, relu2_2, relu3_3, relu4_3
     style_scale_free: bool = False  # match the Grams' shape, not their energy (losses.gram_loss's scale_free)
+    style_tiles: int = 1  # hold each tile of a k×k grid to the style's Gram, not only the whole picture (losses.gram_loss's n_tiles)
     adv_weight: float = 0.1  # hinge GAN loss against real art
     discriminator: str = "pixels"  # pixels: multi-scale PatchGAN on the image | features: heads on VGG16 features
     tv_weight: float = 0.3
@@ -280,7 +281,8 @@ class Trainer:
         targets = {n: g[idx] for n, g in self.style_grams.items()} if cfg.arbitrary else self.style_grams
         parts = {
             "content": L.content_loss(phi_x, phi_y, cfg.CONTENT_LAYERS, symmetric=True),
-            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS, symmetric=True, scale_free=cfg.style_scale_free),
+            "style": L.gram_loss(phi_y, targets, cfg.LOSS_STYLE_LAYERS, symmetric=True, scale_free=cfg.style_scale_free,
+                                 n_tiles=cfg.style_tiles),
             "adv": L.g_hinge_loss(fake_logits),
             "tv": L.total_variation(y.float()),
             "layout": L.layout_loss(x, y),

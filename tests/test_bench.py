@@ -107,7 +107,7 @@ def test_against_baseline_compares_on_the_baselines_own_pairs_only():
     def row(method, content, style, gram, content_d, top1, p):
         by_layer = {gram_key(n): gram * (4 if n == "relu1_2" and method == "universal" else 1) for n in STYLE_LAYERS}
         return {"method": method, "content": content, "style": style, "style_gram": gram, "content_mse_relu4_3": content_d,
-                "top1_agree": top1, "kept_class_prob": p, **by_layer}
+                "top1_agree": top1, "kept_class_prob": p, **by_layer, "style_gram_tiles2": 2 * gram}
 
     rows = [row("gatys", "a", "s", 0.1, 100.0, 0.0, 0.1), row("gatys", "b", "s", 0.3, 300.0, 1.0, 0.3),
             row("preset", "a", "s", 0.1, 50.0, 1.0, 0.5), row("preset", "b", "s", 0.3, 50.0, 1.0, 0.5),
@@ -124,6 +124,7 @@ def test_against_baseline_compares_on_the_baselines_own_pairs_only():
     assert universal["gram_x_baseline"] == pytest.approx(1.5) and universal["content_x_baseline"] == pytest.approx(1.0)
     assert universal["targets_met"]  # at the limits: met
     assert universal["gram_relu1_2_x_baseline"] == pytest.approx(6.0) and universal["gram_relu4_3_x_baseline"] == pytest.approx(1.5)
+    assert universal["gram_tiles2_x_baseline"] == pytest.approx(1.5)
     rows[-2]["top1_agree"] = 0.0  # now below Gatys's 0.5
     assert not against_baseline(rows, "gatys", {"universal": UNIVERSAL_TARGET})[0]["targets_met"]
     rows[-2]["top1_agree"], rows[-2]["content_mse_relu4_3"] = 1.0, 301.0  # content 1.0025x Gatys's
@@ -232,6 +233,7 @@ def test_smoke_run(tmp_path, capsys):
     assert "Against Gatys on the same pairs" in printed.out
     assert "semstyle:tiny_preset" in paired and "semstyle:tiny_universal" in paired and "identity" not in paired
     assert "Gram × Gatys by layer" in printed.out and "gram_relu1_2_x_baseline" in paired.splitlines()[0]
+    assert "gram_tiles2_x_baseline" in paired.splitlines()[0] and "2×2 tiles" in printed.out
     header, *rows = [line.split(",") for line in (out / "quality.csv").read_text().splitlines()]
     for r in rows:  # the per-layer columns are there, and add up to the style distance
         by_layer = [float(r[header.index(gram_key(n))]) for n in STYLE_LAYERS]

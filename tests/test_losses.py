@@ -1,4 +1,5 @@
 """Loss functions against values computed by hand."""
+import pytest
 import torch
 
 from semstyle import losses as L
@@ -69,6 +70,32 @@ def test_scale_free_gram_loss_ignores_feature_energy_not_correlations():
     # unit Grams: ‖ĝ − ĝ_t‖² over ‖ĝ_t‖² = 1 is 2 − 2cos, so it never exceeds 4 (black counts as cos 0: 2)
     black = {"x": torch.zeros(1, 8, 16, 16)}
     assert torch.isclose(L.gram_loss(black, t, ("x",), symmetric=True, scale_free=True), torch.tensor(2.0))
+
+
+def test_tiles_cut_each_image_into_a_grid_whose_grams_average_to_the_whole():
+    f = torch.arange(2 * 3 * 9 * 8, dtype=torch.float32).reshape(2, 3, 9, 8)
+    t = L.tiles(f, 2)  # 9 rows: the last is left off
+    assert t.shape == (8, 3, 4, 4)
+    assert torch.equal(t[1], f[0, :, :4, 4:]) and torch.equal(t[2], f[0, :, 4:8, :4]) and torch.equal(t[7], f[1, :, 4:8, 4:])
+    assert torch.allclose(L.gram(t).reshape(2, 4, 3, 3).mean(1), L.gram(f[..., :8, :]))
+    with pytest.raises(ValueError, match="larger --size"):
+        L.tiles(f, 10)
+
+
+def test_tiled_gram_loss_charges_style_laid_on_in_patches():
+    base = torch.rand(1, 8, 8, 4, generator=torch.Generator().manual_seed(0))
+    texture = torch.cat([base, base], 2)  # the left half of the picture: each of its tiles has the whole's Gram
+    t = {"x": L.gram(texture)}
+    everywhere = {"x": torch.cat([texture, texture], 3)}  # the texture over the whole picture
+    patch = {"x": torch.cat([texture * 2 ** 0.5, torch.zeros_like(texture)], 3)}  # twice as strong on one half, none on the other
+    for y in (everywhere, patch):  # the whole picture's Gram meets the target exactly either way
+        assert L.gram_loss(y, t, ("x",), symmetric=True) < 1e-10
+    assert L.gram_loss(everywhere, t, ("x",), symmetric=True, n_tiles=2) < 1e-10
+    assert L.gram_loss(patch, t, ("x",), symmetric=True, n_tiles=2) > 1  # the empty tiles score 2 each, the others 0.4
+    # one target per image (the universal model's batch) goes to each of its tiles
+    per_image = {"x": torch.cat([t["x"], 2 * t["x"]])}
+    both = {"x": torch.cat([everywhere["x"], everywhere["x"] * 2 ** 0.5])}
+    assert L.gram_loss(both, per_image, ("x",), symmetric=True, n_tiles=2) < 1e-10
 
 
 def test_layout_loss_ignores_colour_and_fine_texture_but_not_a_dark_blob():

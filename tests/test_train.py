@@ -32,7 +32,7 @@ def tiny_args(data, out, *extra):
 
 @pytest.mark.parametrize("arbitrary", [False, True])
 def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitrary):
-    extra = ["--chroma-layout-weight", "2", *(["--arbitrary", "--discriminator", "features", "--keep-mats"] if arbitrary else [])]
+    extra = ["--chroma-layout-weight", "2", "--style-tiles", "2", *(["--arbitrary", "--discriminator", "features", "--keep-mats"] if arbitrary else [])]
     assert train.main(tiny_args(data, tmp_path, "--steps", "2", *extra)) == 0
     folder = tmp_path / "model"
     assert {"config.json", "model.safetensors", "README.md", "samples.png", "style.jpg"} <= {p.name for p in folder.iterdir()}
@@ -245,6 +245,7 @@ def test_cosine_learning_rate_falls_to_zero_at_the_last_step_and_resumes_on_the_
     ("ckpt_every_0", "--ckpt-every must be at least 1"), ("sample_every_0", "--sample-every must be at least 1"),
     ("lr_negative", "--lr must be a positive number"), ("lr_nan", "--lr must be a positive number"),
     ("max_minutes_negative", "--max-minutes must be 0"), ("existing_run", "already holds a run"),
+    ("style_tiles_0", "--style-tiles must be at least 1"), ("style_tiles_too_many", "--style-tiles 3 at --size 32"),
 ])
 def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
     args = tiny_args(data, tmp_path / "out", "--steps", "1")
@@ -266,7 +267,8 @@ def test_cli_errors_are_one_line_exit_2(data, tmp_path, capsys, case, expect):
     else:  # refused before any training: each of these used to fail only later (or never)
         args += {"push_revision": ["--push-to-hub", "user/name@dev"], "ckpt_every_0": ["--ckpt-every", "0"],
                  "sample_every_0": ["--sample-every", "0"], "lr_negative": ["--lr", "-1"], "lr_nan": ["--lr", "nan"],
-                 "max_minutes_negative": ["--max-minutes", "-5"]}[case]
+                 "max_minutes_negative": ["--max-minutes", "-5"], "style_tiles_0": ["--style-tiles", "0"],
+                 "style_tiles_too_many": ["--style-tiles", "3"]}[case]
     with pytest.raises(SystemExit) as e:
         train.main(args)
     assert e.value.code == 2
