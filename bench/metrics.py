@@ -85,14 +85,14 @@ def gram_distance_to_nearest(phi_output: Features, target_grams: dict[str, torch
                         for s in range(len(next(iter(target_grams.values()))))], 1).min(1).values
 
 
-def tile_gram_distance(phi_output: Features, phi_style: Features, k: int = 2, layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
-    """`gram_distance` of each tile of a k×k grid of the output to the whole style image, averaged over the tiles: (N,).
+def tile_gram_distance_to(phi_output: Features, target_grams: dict[str, torch.Tensor], k: int = 2,
+                          layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
+    """`gram_distance_to` of each tile of a k×k grid of the output, averaged over the tiles: (N,). Targets (1, C, C).
 
-    The whole picture's Gram is the mean of its tiles', so an output can meet it with the style laid on thick in some
-    tiles and the photo left as it was in others; each tile's distance cannot. Its ratio to the whole picture's says
-    how evenly the style is spread (against a baseline's on the same pairs: more or less evenly than it)."""
-    targets = {n: gram(phi_style[n]) for n in layers}
-    per_tile = gram_distance_to({n: tiles(phi_output[n], k) for n in layers}, targets, layers)
+    The whole picture's Gram is the mean of its tiles', so an output can meet a painting's with the style laid on thick
+    in some tiles and the photo left as it was in others; each tile's distance cannot. Its ratio to the whole picture's
+    says how evenly the style is spread (against a baseline's on the same pairs: more or less evenly than it)."""
+    per_tile = gram_distance_to({n: tiles(phi_output[n], k) for n in layers}, target_grams, layers)
     return per_tile.reshape(-1, k * k).mean(1)
 
 

@@ -45,6 +45,7 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
         phi_c = {k: vgg(x.to(device), layers=metrics.ALL_LAYERS) for k, x in contents.items()}
         probs_c = {k: class_probabilities(effnet, x.to(device)) for k, x in contents.items()}
         phi_s = {k: vgg(s.to(device), layers=metrics.ALL_LAYERS) for k, s in styles.items()}
+        grams_s = {k: {n: metrics.gram(f[n]) for n in metrics.STYLE_LAYERS} for k, f in phi_s.items()}
         style_stats = {k: metrics.gaussian_stats(metrics.patch_vectors(f[metrics.FRECHET_LAYER]).cpu()) for k, f in phi_s.items()}
         style_stats_effnet = {k: _gaussian(patch_features(effnet, s.to(device)).cpu()) for k, s in styles.items()}
     for c in contents:
@@ -71,14 +72,14 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
             except Exception as e:  # one bad pair must not end the run
                 print(f"skipping {m.name} on {c} × {s}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
-            by_layer = {gram_key(n): float(metrics.gram_distance(phi_y, phi_s[s], (n,))[0]) for n in metrics.STYLE_LAYERS}
+            by_layer = {gram_key(n): float(metrics.gram_distance_to(phi_y, grams_s[s], (n,))[0]) for n in metrics.STYLE_LAYERS}
             res.rows.append({
                 "method": m.name, "content": c, "style": s, "seconds": seconds,
                 "content_mse_relu4_3": float(metrics.content_distance(phi_c[c], phi_y)[0]),
                 "vgg_perceptual_uncalibrated": float(metrics.perceptual_distance(phi_c[c], phi_y)[0]),
                 "style_gram": sum(by_layer.values()) / len(by_layer),  # metrics.gram_distance, from its layers
                 **by_layer,
-                "style_gram_tiles2": float(metrics.tile_gram_distance(phi_y, phi_s[s], 2)[0]),
+                "style_gram_tiles2": float(metrics.tile_gram_distance_to(phi_y, grams_s[s], 2)[0]),
                 "style_mean_std": float(metrics.mean_std_distance(phi_y, phi_s[s])[0]),
                 "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),

@@ -53,12 +53,14 @@ def test_gram_distance_is_the_mean_of_its_layers():  # bench.quality derives `st
 
 def test_tile_gram_distance_sees_style_laid_on_in_one_half():
     style = constant(3.0)
+    target = {n: gram(f) for n, f in style.items()}
     everywhere = constant(2.0)  # each tile is the whole picture: the same distance
-    assert metrics.tile_gram_distance(everywhere, style).item() == pytest.approx(metrics.gram_distance(everywhere, style).item(), rel=1e-5)
+    assert metrics.tile_gram_distance_to(everywhere, target).item() == pytest.approx(metrics.gram_distance(everywhere, style).item(), rel=1e-5)
     half = {n: torch.cat([f * 2 ** 0.5, torch.zeros_like(f)], 3) for n, f in style.items()}  # twice the energy left, none right
     assert metrics.gram_distance(half, style).item() == pytest.approx(0, abs=1e-10)  # the whole picture's Gram is the painting's
-    assert metrics.tile_gram_distance(half, style).item() == pytest.approx(1.0, rel=1e-5)  # each tile: (2b² − b²)² or (0 − b²)², over b⁴
-    assert metrics.tile_gram_distance(features(0, n=3, hw=(6, 8)), features(1, n=1)).shape == (3,)
+    assert metrics.tile_gram_distance_to(half, target).item() == pytest.approx(1.0, rel=1e-5)  # each tile: (2b² − b²)² or (0 − b²)², over b⁴
+    other = {n: gram(f) for n, f in features(1, n=1).items()}
+    assert metrics.tile_gram_distance_to(features(0, n=3, hw=(6, 8)), other).shape == (3,)
 
 
 def test_gram_distance_to_nearest_takes_each_outputs_closest_target():
