@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-mats", action="store_true", help="use style images whole; by default a flat margin round all four sides (a museum scan's mat) is cropped off")
     p.add_argument("--content-weight", type=float, default=d["content_weight"], help="weight of the relu4_3 content loss")
     p.add_argument("--style-weight", type=float, default=d["style_weight"], help="weight of the Gram style loss")
-    p.add_argument("--style-tiles", type=int, default=d["style_tiles"], help="hold each tile of a k x k grid of the picture to the style's Gram, not only the whole picture, so the style is laid on everywhere rather than thick in patches (1 = the whole picture)")
+    p.add_argument("--style-tiles", type=int, default=d["style_tiles"], help="hold each tile of a k x k grid of the picture to the style's Gram, not only the whole picture, so the style is laid on everywhere rather than thick in patches (1 = the whole picture); an experiment: at 2 it did that, for fewer photos' classes and, on mondrian and starry_night, a whole picture further from the painting (docs/experiments.md, stop 31)")
     p.add_argument("--style-scale-free", action="store_true", help="match the style Grams' shape, not their energy (each over its Frobenius norm); an experiment: on the domain it removed the black blobs and painted loud strokes instead (docs/experiments.md, stop 29)")
     p.add_argument("--adv-weight", type=float, default=d["adv_weight"], help="weight of the adversarial (hinge) loss; 0 = no GAN (ablation)")
     p.add_argument("--discriminator", default=d["discriminator"], choices=DISCRIMINATORS,

@@ -53,7 +53,7 @@ def tiles(f: torch.Tensor, k: int) -> torch.Tensor:
     by k are left off the bottom and right edges)."""
     n, c, h, w = f.shape
     if h < k or w < k:
-        raise ValueError(f"a {h}x{w} feature map cannot be cut into {k}x{k} tiles; train at a larger --size or with fewer --style-tiles")
+        raise ValueError(f"a {h}x{w} feature map cannot be cut into {k}x{k} tiles; use fewer tiles or a larger image")
     f = f[..., : h // k * k, : w // k * k].reshape(n, c, k, h // k, k, w // k)
     return f.permute(0, 2, 4, 1, 3, 5).reshape(n * k * k, c, h // k, w // k)
 

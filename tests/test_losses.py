@@ -78,7 +78,7 @@ def test_tiles_cut_each_image_into_a_grid_whose_grams_average_to_the_whole():
     assert t.shape == (8, 3, 4, 4)
     assert torch.equal(t[1], f[0, :, :4, 4:]) and torch.equal(t[2], f[0, :, 4:8, :4]) and torch.equal(t[7], f[1, :, 4:8, 4:])
     assert torch.allclose(L.gram(t).reshape(2, 4, 3, 3).mean(1), L.gram(f[..., :8, :]))
-    with pytest.raises(ValueError, match="larger --size"):
+    with pytest.raises(ValueError, match="fewer tiles or a larger image"):
         L.tiles(f, 10)
 
 
