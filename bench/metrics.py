@@ -7,10 +7,8 @@ tabulate; nothing here touches files, devices or networks.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
-from semstyle.color import rgb_to_ycbcr
-from semstyle.losses import Features, gram, mean_std, tiles
+from semstyle.losses import Features, cell_ycbcr, gram, mean_std, tiles
 
 CONTENT_LAYER = "relu4_3"
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
@@ -122,7 +120,7 @@ def dark_cell_share(content: torch.Tensor, output: torch.Tensor, cells: int = 16
     Images are RGB in [0, 1]. Relative luminance counts from 0.05 up, so a cell already black in the photo cannot
     darken further."""
     def relative(img: torch.Tensor) -> torch.Tensor:
-        lum = rgb_to_ycbcr(F.adaptive_avg_pool2d(img.float(), cells))[:, 0].flatten(1)
+        lum = cell_ycbcr(img, cells)[:, 0].flatten(1)
         return lum / lum.median(1, keepdim=True).values.clamp_min(1e-6) + 0.05
 
     return (relative(output) < factor * relative(content)).float().mean(1)

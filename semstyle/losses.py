@@ -102,7 +102,7 @@ def layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16) -> torch.Tens
 
     Only the large-scale light and dark layout counts: colour and any texture finer than a cell are free. It keeps
     G from meeting a dark painting's statistics with black blobs over parts of the photo."""
-    return F.mse_loss(_cell_ycbcr(y, cells)[:, :1], _cell_ycbcr(x, cells)[:, :1])
+    return F.mse_loss(cell_ycbcr(y, cells)[:, :1], cell_ycbcr(x, cells)[:, :1])
 
 
 def chroma_layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torch.Tensor:
@@ -113,7 +113,7 @@ def chroma_layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torc
     (texture, strokes) is free, but a patch of one of the style's colours laid over part of a uniform sky or wall
     is not: the colour blotches that the layout loss, which holds luminance only, lets through."""
     def relative_chroma(img: torch.Tensor) -> torch.Tensor:
-        c = _cell_ycbcr(img, cells)[:, 1:]
+        c = cell_ycbcr(img, cells)[:, 1:]
         return c - c.mean((2, 3), keepdim=True)
 
     return F.mse_loss(relative_chroma(y), relative_chroma(x))
@@ -131,14 +131,14 @@ def dark_patch_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16, floor: fl
     counts from `floor` of the median up. The median is a reference, not a target: no gradient reaches it, so the
     loss lightens the dark cells rather than darkening the median one."""
     def relative(img: torch.Tensor) -> torch.Tensor:
-        lum = _cell_ycbcr(img, cells)[:, 0].flatten(1)
+        lum = cell_ycbcr(img, cells)[:, 0].flatten(1)
         return lum / lum.detach().median(1, keepdim=True).values.clamp_min(1e-6)
 
     shortfall = (relative(x) + floor).log() - (relative(y) + floor).log()
     return F.relu(shortfall).pow(2).mean()
 
 
-def _cell_ycbcr(img: torch.Tensor, cells: int) -> torch.Tensor:
+def cell_ycbcr(img: torch.Tensor, cells: int) -> torch.Tensor:
     """(N,3,H,W) RGB -> (N,3,cells,cells): each cell's mean Y, Cb, Cr. Both steps are linear, so pooling first is
     exact, and the colour transform then runs on cells×cells pixels instead of H×W."""
     return rgb_to_ycbcr(F.adaptive_avg_pool2d(img.float(), cells))
