@@ -175,29 +175,27 @@ if stage refine; then
     refine refine $job
   done
 fi
+polish_universal() {  # run folder, chroma layout weight: models/universal trained on for 400 steps at 128 px, lr 2e-4
+  local out=$1 chroma_w=$2
+  [[ -z $ONLY || " $ONLY " == *" universal "* ]] || return 0
+  finetune universal "$out" --arbitrary --init-from models/universal --style "$(universal_styles)" \
+    --name "universal (any style)" --steps 400 --lr 2e-4 --sample-every 400 --content-dir "$CONTENT" --size 128 --batch 4 \
+    --style-weight 10 --content-weight 3 --layout-weight 60 --chroma-layout-weight "$chroma_w" --saturation-weight 1 \
+    --ckpt-every 100 --resume
+}
 if stage polish; then
   # Stop 18: models/universal (the fifth GPU pass's model) trained on for 400 steps on the CPU at a low learning rate,
   # with the chroma layout loss against colour blotches: 10% closer to the photos, 1% closer to the styles, the same
   # top-1, 15% less large-scale colour change on unseen style images (README). 7.3 min CPU, 3.7 min wall on both cores
   # of a CPU with avx512_bf16. Without the chroma term the same run came as close to the photos and styles but kept
   # less colour layout (docs/experiments.md). Run it on the universal model it was measured from, not after a new one.
-  if [[ -z $ONLY || " $ONLY " == *" universal "* ]]; then
-    finetune universal runs/universal_polish --arbitrary --init-from models/universal --style "$(universal_styles)" \
-      --name "universal (any style)" --steps 400 --lr 2e-4 --sample-every 400 --content-dir "$CONTENT" --size 128 --batch 4 \
-      --style-weight 10 --content-weight 3 --layout-weight 60 --chroma-layout-weight 60 --saturation-weight 1 --ckpt-every 100 \
-      --resume
-  fi
+  polish_universal runs/universal_polish 60
 fi
 if stage chroma; then
   # Stop 32: models/universal (stop 18's polish) trained on for 400 more steps at the same settings but the chroma layout
   # loss at 1000 instead of 60 (at 60 it was ~0.3% of G's loss): 40% less large-scale colour change on style images it
   # never saw, 2.5% further from the styles in Gram, the same top-1 (README). 7.8 min CPU, one thread, fp32.
-  if [[ -z $ONLY || " $ONLY " == *" universal "* ]]; then
-    finetune universal runs/u32_chroma1000 --arbitrary --init-from models/universal --style "$(universal_styles)" \
-      --name "universal (any style)" --steps 400 --lr 2e-4 --sample-every 400 --content-dir "$CONTENT" --size 128 --batch 4 \
-      --style-weight 10 --content-weight 3 --layout-weight 60 --chroma-layout-weight 1000 --saturation-weight 1 --ckpt-every 100 \
-      --resume
-  fi
+  polish_universal runs/u32_chroma1000 1000
 fi
 if stage mats; then
   # Stop 24: great_wave's thin light streaks and panels, and its change along the photos' edges, came from the print's
