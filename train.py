@@ -66,6 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tv-weight", type=float, default=d["tv_weight"], help="weight of the total-variation loss")
     p.add_argument("--layout-weight", type=float, default=d["layout_weight"], help="weight of the large-scale luminance loss (keeps the photo's light/dark layout)")
     p.add_argument("--chroma-layout-weight", type=float, default=d["chroma_layout_weight"], help="weight of the large-scale colour layout loss (against colour blotches; the palette may still change as a whole)")
+    p.add_argument("--colour-spread-weight", type=float, default=d["colour_spread_weight"], help="weight of the loss that spreads the colour the style adds evenly over the picture (against blotches made of strokes of opposite colours, which the chroma layout loss does not see)")
     p.add_argument("--dark-patch-weight", type=float, default=d["dark_patch_weight"], help="weight of the loss against dark patches: the picture may darken as a whole, but no cell of a 16x16 grid more than its median cell, relative to the photo (the layout loss alone makes a black blob cheaper than darkening the whole photo)")
     p.add_argument("--saturation-weight", type=float, default=d["saturation_weight"], help="weight of the penalty on output logits beyond ±4.6 (saturated pixels get no gradient)")
     p.add_argument("--r1-weight", type=float, default=d["r1_weight"], help="R1 penalty weight for D")
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             size=args.size, batch=args.batch, lr=args.lr, lr_scheduler=args.lr_scheduler, content_weight=args.content_weight, style_weight=args.style_weight,
             style_scale_free=args.style_scale_free, style_tiles=args.style_tiles,
             adv_weight=args.adv_weight, discriminator=args.discriminator, tv_weight=args.tv_weight, layout_weight=args.layout_weight, chroma_layout_weight=args.chroma_layout_weight,
-            dark_patch_weight=args.dark_patch_weight, saturation_weight=args.saturation_weight,
+            colour_spread_weight=args.colour_spread_weight, dark_patch_weight=args.dark_patch_weight, saturation_weight=args.saturation_weight,
             r1_weight=args.r1_weight, init_from=args.init_from, trim_mats=not args.keep_mats,
             style_name=args.name, seed=args.seed, precision=args.precision, sample_every=args.sample_every,
             ckpt_every=args.ckpt_every, fp16=not args.fp32_weights, max_minutes=args.max_minutes, generator=args.generator,

@@ -116,7 +116,8 @@ def report(cfg: BenchConfig, quality_summary: list[dict], paired: list[dict], sp
                       "vgg_perceptual_uncalibrated": "VGG perceptual (uncal.) ↓", "style_gram": "style Gram ↓",
                       "style_mean_std": "style mean-std ↓", "patch_frechet_relu4_3": "patch FD relu4_3 ↓",
                       "patch_frechet_effnet": "patch FD EfficientNet ↓", "top1_agree": "top-1 agree ↑",
-                      "kept_class_prob": "kept-class p ↑", "dark_cells": "dark cells ↓", "seconds": "s/img"}), ""]
+                      "kept_class_prob": "kept-class p ↑", "dark_cells": "dark cells ↓",
+                      "colour_change": "colour change", "colour_spread": "colour spread ↓", "seconds": "s/img"}), ""]
     if paired:
         lines += ["## Against Gatys on the same pairs (issue 5's targets: top-1 at least Gatys's, and the limits shown)", "",
                   markdown_table(paired, {

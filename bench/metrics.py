@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from semstyle.losses import Features, cell_ycbcr, gram, mean_std, tiles
+from semstyle.losses import Features, cell_ycbcr, chroma_layout_loss, colour_spread_loss, gram, mean_std, tiles
 
 CONTENT_LAYER = "relu4_3"
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
@@ -124,6 +124,30 @@ def dark_cell_share(content: torch.Tensor, output: torch.Tensor, cells: int = 16
         return lum / lum.median(1, keepdim=True).values.clamp_min(1e-6) + 0.05
 
     return (relative(output) < factor * relative(content)).float().mean(1)
+
+
+def colour_change(content: torch.Tensor, output: torch.Tensor, cells: int = 8) -> torch.Tensor:
+    """Root mean square change of each cell's chroma (Cb, Cr, relative to the image's mean chroma) from photo to
+    output over a cells×cells grid, in thousandths of the chroma range: (N,). 0 = the photo's colours where they were.
+
+    `semstyle.losses.chroma_layout_loss` per image, square-rooted: a new palette laid evenly over the picture costs
+    nothing, a patch of one colour over part of a sky or a wall does (the colour blotches). A painting whose colours
+    are laid out unlike the photo's (the Scream's orange sky) moves it too: compare models of one style."""
+    return 1000 * _per_image(chroma_layout_loss, content, output, cells).sqrt()
+
+
+def colour_spread(content: torch.Tensor, output: torch.Tensor, cells: int = 8) -> torch.Tensor:
+    """Standard deviation over a cells×cells grid of the colourfulness the output adds to the photo in each cell, in
+    thousandths: (N,). 0 = whatever colour the style adds, it adds evenly.
+
+    `semstyle.losses.colour_spread_loss` per image, square-rooted. Unlike `colour_change` it sees a patch of strokes
+    of opposite colours (blue and orange), which cancel in a cell's mean chroma."""
+    return 1000 * _per_image(colour_spread_loss, content, output, cells).sqrt()
+
+
+def _per_image(loss, content: torch.Tensor, output: torch.Tensor, cells: int) -> torch.Tensor:
+    """A batch-mean training loss of (photo, output) taken image by image: (N,)."""
+    return torch.stack([loss(c[None], o[None], cells) for c, o in zip(content, output)]).float()
 
 
 def patch_vectors(f: torch.Tensor) -> torch.Tensor:

@@ -84,6 +84,8 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
                 "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),
                 "dark_cells": float(metrics.dark_cell_share(content.to(device), y)[0]),
+                "colour_change": float(metrics.colour_change(content.to(device), y)[0]),
+                "colour_spread": float(metrics.colour_spread(content.to(device), y)[0]),
             })
             patches.setdefault(s, []).append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]).cpu())
             patches_effnet.setdefault(s, []).append(patch_features(effnet, y).cpu())
@@ -112,7 +114,8 @@ def _frechet(a: tuple | None, b: tuple | None) -> float:
 
 
 SUMMARY_COLUMNS = ("content_mse_relu4_3", "vgg_perceptual_uncalibrated", "style_gram", "style_mean_std",
-                   "top1_agree", "kept_class_prob", "dark_cells", "seconds")
+                   "top1_agree", "kept_class_prob", "dark_cells", "colour_change",
+                   "colour_spread", "seconds")
 
 
 def gram_key(layer: str) -> str:

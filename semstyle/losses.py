@@ -112,11 +112,18 @@ def chroma_layout_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torc
     The palette may change as a whole (the style's colours replace the photo's), and colour finer than a cell
     (texture, strokes) is free, but a patch of one of the style's colours laid over part of a uniform sky or wall
     is not: the colour blotches that the layout loss, which holds luminance only, lets through."""
-    def relative_chroma(img: torch.Tensor) -> torch.Tensor:
-        c = cell_ycbcr(img, cells)[:, 1:]
-        return c - c.mean((2, 3), keepdim=True)
+    return F.mse_loss(relative_chroma(y, cells), relative_chroma(x, cells))
 
-    return F.mse_loss(relative_chroma(y), relative_chroma(x))
+
+def colour_spread_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 8) -> torch.Tensor:
+    """Variance over a cells×cells grid of the colourfulness that output y adds to photo x in each cell.
+
+    A cell's colourfulness is its pixels' mean squared chroma distance from the image's mean chroma. The style may
+    make the picture as colourful as it likes, evenly; what costs is colour heaped into some cells and not others.
+    The chroma layout loss cannot see such a patch when it is made of strokes of opposite colours (blue and orange
+    cancel in a cell's mean chroma): the_bedroom's blotches since it was trained with that loss."""
+    added = cell_colourfulness(y, cells) - cell_colourfulness(x, cells)
+    return (added - added.mean((2, 3), keepdim=True)).pow(2).mean()
 
 
 def dark_patch_loss(x: torch.Tensor, y: torch.Tensor, cells: int = 16, floor: float = 0.05) -> torch.Tensor:
@@ -142,6 +149,19 @@ def cell_ycbcr(img: torch.Tensor, cells: int) -> torch.Tensor:
     """(N,3,H,W) RGB -> (N,3,cells,cells): each cell's mean Y, Cb, Cr. Both steps are linear, so pooling first is
     exact, and the colour transform then runs on cells×cells pixels instead of H×W."""
     return rgb_to_ycbcr(F.adaptive_avg_pool2d(img.float(), cells))
+
+
+def relative_chroma(img: torch.Tensor, cells: int) -> torch.Tensor:
+    """(N,3,H,W) RGB -> (N,2,cells,cells): each cell's Cb, Cr less the image's mean: where colours lie, not the palette."""
+    c = cell_ycbcr(img, cells)[:, 1:]
+    return c - c.mean((2, 3), keepdim=True)
+
+
+def cell_colourfulness(img: torch.Tensor, cells: int) -> torch.Tensor:
+    """(N,3,H,W) RGB -> (N,1,cells,cells): each cell's mean squared distance of its pixels' (Cb, Cr) from the image's
+    mean: how much colour a cell holds, whether its strokes agree in hue or cancel."""
+    c = rgb_to_ycbcr(img.float())[:, 1:]
+    return F.adaptive_avg_pool2d((c - c.mean((2, 3), keepdim=True)).pow(2).sum(1, keepdim=True), cells)
 
 
 def logit_overshoot(z: torch.Tensor, bound: float = 4.6) -> torch.Tensor:

@@ -98,6 +98,7 @@ class TrainConfig:
     layout_weight: float = 20.0  # the photo's large-scale luminance (losses.layout_loss): no black blobs
     saturation_weight: float = 1.0  # G's output logits kept within ±4.6 (losses.logit_overshoot): a blob can be undone
     chroma_layout_weight: float = 0.0  # the photo's large-scale colour layout (losses.chroma_layout_loss): no colour blotches
+    colour_spread_weight: float = 0.0  # the colourfulness the style adds, spread evenly (losses.colour_spread_loss): no blotches of strokes
     dark_patch_weight: float = 0.0  # no cell darker, relative to the median, than in the photo (losses.dark_patch_loss)
     r1_weight: float = 0.0  # R1 penalty on D (spectral norm already stabilises it)
     style_size: int = 256  # style images are resized to this max side for targets and the encoder
@@ -127,7 +128,8 @@ class TrainConfig:
     def loss_weights(self) -> dict[str, float]:
         """G's loss = the sum of these weights times `Trainer.generator_losses`' terms of the same names."""
         return {"content": self.content_weight, "style": self.style_weight, "adv": self.adv_weight, "tv": self.tv_weight,
-                "layout": self.layout_weight, "chroma_layout": self.chroma_layout_weight, "dark_patch": self.dark_patch_weight,
+                "layout": self.layout_weight, "chroma_layout": self.chroma_layout_weight,
+                "colour_spread": self.colour_spread_weight, "dark_patch": self.dark_patch_weight,
                 "saturation": self.saturation_weight}
 
     @classmethod
@@ -271,7 +273,7 @@ class Trainer:
 
     def generator_losses(self, x: torch.Tensor, stats: torch.Tensor | None, idx: list[int], G=None, out=None) -> dict[str, torch.Tensor]:
         """G's loss terms on a batch: adversarial (D fixed), content E‖Φ(x) − Φ(G(x))‖², style, TV, layout, chroma layout,
-        dark patches, saturation of G's output logits; and their weighted sum. `out` is `generate(x, stats)` where the caller has it already."""
+        colour spread, dark patches, saturation of G's output logits; and their weighted sum. `out` is `generate(x, stats)` where the caller has it already."""
         cfg = self.cfg
         z, y, phi_y = out if out is not None else self.generate(x, stats, G)
         with autocast(self.device, self.dtype):
@@ -287,6 +289,7 @@ class Trainer:
             "tv": L.total_variation(y.float()),
             "layout": L.layout_loss(x, y),
             "chroma_layout": L.chroma_layout_loss(x, y),
+            "colour_spread": L.colour_spread_loss(x, y),
             "dark_patch": L.dark_patch_loss(x, y),
             "saturation": L.logit_overshoot(z),
         }

@@ -226,7 +226,8 @@ def test_smoke_run(tmp_path, capsys):
     for method in ("identity", "gatys", "semstyle:tiny_preset", "semstyle:tiny_universal"):
         assert method in quality
     header, *rows = [line.split(",") for line in quality.splitlines()]
-    assert float(rows[[r[0] for r in rows].index("identity")][header.index("dark_cells")]) == 0  # the photo darkens nothing
+    identity = rows[[r[0] for r in rows].index("identity")]
+    assert float(identity[header.index("dark_cells")]) == 0 and float(identity[header.index("colour_change")]) == 0 == float(identity[header.index("colour_spread")])  # the photo itself
     for name in ("patch_frechet_relu4_3", "patch_frechet_effnet"):  # both distribution metrics, finite for every method
         assert all(math.isfinite(float(r[header.index(name)])) for r in rows), name
     paired = (out / "against_gatys.csv").read_text()  # the targets, on the pairs Gatys ran

@@ -1,6 +1,7 @@
 """Loss functions against values computed by hand."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from semstyle import losses as L
 
@@ -181,3 +182,20 @@ def test_r1_penalty_of_a_linear_critic():
     x = torch.rand(3, 2, requires_grad=True)
     logits = [x @ torch.tensor([3.0, 4.0])]  # ∇ = (3, 4), ‖∇‖² = 25
     assert torch.isclose(L.r1_penalty(logits, x), torch.tensor(25.0))
+
+
+def test_colour_spread_loss_sees_a_patch_of_opposite_colours_that_the_chroma_layout_loss_does_not():
+    g = torch.Generator().manual_seed(0)
+    photo = F.interpolate(0.25 + 0.5 * torch.rand(1, 3, 4, 4, generator=g), size=64, mode="bilinear")  # smooth, as photos are
+    assert L.colour_spread_loss(photo, photo) == 0
+    checker = (torch.arange(64)[:, None] + torch.arange(64)[None, :]) % 2 * torch.tensor([0.2, 0.0, -0.2]).view(1, 3, 1, 1)
+    patch = photo.clone()
+    patch[..., :16, :16] += checker[..., :16, :16] - 0.1 * torch.tensor([1.0, 0.0, -1.0]).view(1, 3, 1, 1)  # blue and orange
+    assert L.chroma_layout_loss(photo, patch) < 1e-10  # pixel by pixel in one corner: they cancel in each cell's mean chroma
+    assert L.colour_spread_loss(photo, patch) > 1e-6  # (4 of 64 cells each ~0.008 more colourful: variance ~3e-6)
+    everywhere = photo + checker - 0.1 * torch.tensor([1.0, 0.0, -1.0]).view(1, 3, 1, 1)  # the same strokes over the whole picture
+    assert L.colour_spread_loss(photo, everywhere) < 0.05 * L.colour_spread_loss(photo, patch)  # colour laid on evenly is free
+    assert L.colour_spread_loss(photo, photo + torch.tensor([0.1, 0.0, -0.1]).view(1, 3, 1, 1)) < 1e-10  # a new palette is free
+    y = patch.clone().requires_grad_(True)
+    L.colour_spread_loss(photo, y).backward()
+    assert y.grad[..., :16, :16].abs().sum() > 0  # it pulls the patch back

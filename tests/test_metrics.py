@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from bench import metrics
-from semstyle.losses import gram
+from semstyle.losses import chroma_layout_loss, gram
 
 LAYERS = metrics.ALL_LAYERS
 
@@ -156,3 +156,31 @@ def test_dark_cell_share_counts_a_black_patch_not_a_darker_picture():
     night = photo.clone()
     night[:, :, :16, :16] = 0.0  # black in the photo already: not the output's doing
     assert (metrics.dark_cell_share(night, night) == 0).all()
+
+
+def test_colour_change_counts_a_colour_patch_not_a_new_palette():
+    g = torch.Generator().manual_seed(0)
+    photo = 0.3 + 0.4 * torch.rand(2, 3, 64, 64, generator=g)
+    assert metrics.colour_change(photo, photo).tolist() == [0.0, 0.0]
+    tinted = photo + torch.tensor([0.1, 0.0, -0.1]).view(1, 3, 1, 1)  # warmer as a whole: the style's palette
+    assert metrics.colour_change(photo, tinted).max() < 1e-3
+    blotch = _blotched(photo)
+    assert metrics.colour_change(photo, blotch)[0] > 20 and metrics.colour_change(photo, blotch)[1] == 0  # the first has it
+    assert math.isclose(float(metrics.colour_change(photo[:1], blotch[:1])), 1000 * float(chroma_layout_loss(photo[:1], blotch[:1]).sqrt()), rel_tol=1e-5)
+
+
+def _blotched(photo: torch.Tensor) -> torch.Tensor:
+    """A saturated blue patch over a sixteenth of the first picture."""
+    out = photo.clone()
+    out[0, :, :16, :16] = torch.tensor([0.1, 0.2, 0.9]).view(3, 1, 1)
+    return out
+
+
+def test_colour_spread_sees_opposite_colours_that_colour_change_does_not():
+    photo = torch.nn.functional.interpolate(0.3 + 0.4 * torch.rand(2, 3, 4, 4, generator=torch.Generator().manual_seed(0)), size=64, mode="bilinear")
+    stripes = (torch.arange(64) % 2).view(1, 1, 1, 64) * torch.tensor([0.2, 0.0, -0.2]).view(1, 3, 1, 1) - torch.tensor([0.1, 0.0, -0.1]).view(1, 3, 1, 1)
+    out = photo.clone()
+    out[0, :, :16, :16] += stripes[0, :, :16, :16]  # blue and orange stripes over a corner of the first picture
+    assert metrics.colour_change(photo, out)[0] < 1e-3  # they cancel in each cell's mean chroma
+    assert metrics.colour_spread(photo, out)[0] > 1 and metrics.colour_spread(photo, out)[1] == 0
+    assert metrics.colour_spread(photo, photo + stripes).max() < 0.2 * metrics.colour_spread(photo, out)[0]  # laid on evenly

@@ -32,13 +32,14 @@ def tiny_args(data, out, *extra):
 
 @pytest.mark.parametrize("arbitrary", [False, True])
 def test_two_step_training_writes_a_loadable_model_folder(data, tmp_path, arbitrary):
-    extra = ["--chroma-layout-weight", "2", "--style-tiles", "2", *(["--arbitrary", "--discriminator", "features", "--keep-mats"] if arbitrary else [])]
+    extra = ["--chroma-layout-weight", "2", "--colour-spread-weight", "3", "--style-tiles", "2", *(["--arbitrary", "--discriminator", "features", "--keep-mats"] if arbitrary else [])]
     assert train.main(tiny_args(data, tmp_path, "--steps", "2", *extra)) == 0
     folder = tmp_path / "model"
     assert {"config.json", "model.safetensors", "README.md", "samples.png", "style.jpg"} <= {p.name for p in folder.iterdir()}
     model = StyleModel.from_pretrained(folder)
     assert model.is_arbitrary == arbitrary
     assert model.config.training["chroma_layout_weight"] == 2  # the loss weights are recorded with the model
+    assert model.config.training["colour_spread_weight"] == 3
     assert model.config.training["discriminator"] == ("features" if arbitrary else "pixels")
     assert model.config.training["trim_mats"] == (not arbitrary)
     card = (folder / "README.md").read_text()
