@@ -58,10 +58,10 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
         patches_effnet: dict[str, list[torch.Tensor]] = {}
         pairs = [(c, s) for s in styles if m.style_name in (None, s) for c in contents]
         for c, s in spread(pairs, m.max_pairs):
-            content, style = contents[c], styles[s]
+            content, style = contents[c].to(device), styles[s]  # the photo on the device once, for G and every metric
             try:
                 t0 = time.perf_counter()
-                y = m.run(content.to(device), style.to(device)).float()
+                y = m.run(content, style.to(device)).float()
                 seconds = time.perf_counter() - t0
                 if y.shape[-2:] != content.shape[-2:]:  # score at the content's size
                     y = F.interpolate(y, size=content.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
@@ -83,9 +83,9 @@ def evaluate(methods: list[Method], contents: dict[str, torch.Tensor], styles: d
                 "style_mean_std": float(metrics.mean_std_distance(phi_y, phi_s[s])[0]),
                 "top1_agree": float(metrics.top1_agreement(probs_c[c], p_y)[0]),
                 "kept_class_prob": float(metrics.kept_class_probability(probs_c[c], p_y)[0]),
-                "dark_cells": float(metrics.dark_cell_share(content.to(device), y)[0]),
-                "colour_change": float(metrics.colour_change(content.to(device), y)[0]),
-                "colour_spread": float(metrics.colour_spread(content.to(device), y)[0]),
+                "dark_cells": float(metrics.dark_cell_share(content, y)[0]),
+                "colour_change": float(metrics.colour_change(content, y)[0]),
+                "colour_spread": float(metrics.colour_spread(content, y)[0]),
             })
             patches.setdefault(s, []).append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]).cpu())
             patches_effnet.setdefault(s, []).append(patch_features(effnet, y).cpu())
