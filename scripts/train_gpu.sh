@@ -38,6 +38,14 @@
 # with --adv-weight 0 (README, "Does the GAN earn its place?"). Through this script (the feature-D run and its no-GAN twin):
 #   PYTHONPATH=. python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=presets,ablation ONLY="starry_night starry_night_noadv" \
 #     BATCH=16 CONTENT_W=3 LAYOUT_W=60 DISC=features MINUTES_P=8.2 OMP_NUM_THREADS=4 bash scripts/train_gpu.sh
+# A seventh pass (stop 34), on one H200: four shipped presets trained on from their shipped weights, at the weights of
+# the stage each last came from (the_scream and shipwreck: content 3; woman_with_hat_matisse and the_bedroom: content 10
+# with the colour spread loss), D on VGG16 features, 256 px, batch 16, four trainers side by side for 8.5 min each
+# (OMP_NUM_THREADS=4; the GPU at 35-100% busy, not saturated): 2368-2421 steps, ~38k crops each:
+#   PYTHONPATH=. python scripts/pack_gpu_data.py && SHARED=.gpu/shared STAGE=onward PARALLEL=1 MINUTES_P=8.5 BATCH=16 \
+#     SIZE=256 CKPT=100000 GRIDS=0 STEPS_P=100000 OMP_NUM_THREADS=4 bash scripts/train_styles.sh
+# (the models' cards have each run's exact command). 14-20% closer to the paintings, but fewer photos' classes and, for
+# the_scream and shipwreck, larger colour patches; all four ship, three after train_styles.sh's CPU stage winback (README).
 # Next: the same for the other presets (each alone or three to a GPU), and a second seed of the three starry_night runs;
 # and the universal model the same way (STAGE=universal BATCH=16, alone on the GPU): on the CPU its polish no longer
 # moves it (stop 32: 400-800 steps at 128 px, 200 at 256 px, all within 3% of its Gram distance).

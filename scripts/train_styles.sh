@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
-#   STAGE=universal|presets|ablation|repair|refine|polish|chroma|mats|again|spread|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
+#   STAGE=universal|presets|ablation|repair|refine|polish|chroma|mats|again|spread|onward|winback|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them); models/woman_with_hat_matisse (stop 21) from
 # STAGE=presets ONLY=woman_with_hat_matisse SIZE=256 STEPS_P=875 CONTENT_W=3 LAYOUT_W=60 DISC=features (73.7 min CPU,
 # one thread, bf16 autocast on a CPU with avx512_bf16) from the shipped universal model, then STAGE=refine (below).
@@ -9,7 +9,8 @@
 # CHROMA_W=60 DISC=features (43.4 min CPU, one thread), then STAGE=refine ONLY=the_bedroom.
 # models/great_wave (stop 23) likewise: ONLY=great_wave with the_bedroom's settings (46.5 min CPU), then its refine, then
 # (stop 24) STAGE=mats. models/the_bedroom since stop 31: then STAGE=again, and since stop 33 STAGE=spread (fp32 on a CPU
-# without native bf16).
+# without native bf16); since stop 34 STAGE=onward (scripts/train_gpu.sh's seventh pass, on a GPU), then STAGE=winback.
+# models/woman_with_hat_matisse since stop 34: after its refine, STAGE=spread, then STAGE=onward.
 # GPU: scripts/train_gpu.sh, a
 # time-budgeted pass at 256 px that the other presets ship from (models/starry_night: its sixth pass, DISC=features);
 # some then went through the CPU `repair` stage.
@@ -22,6 +23,7 @@
 #   PARALLEL=1           train the presets and the ablation side by side (one GPU has room for all of them)
 #   ONLY="a b"           train only the presets (and ablation and repair runs) with these names
 #   REPAIR_PASS=N        the repair stage starts from the Nth GPU pass's models (runs/gpuN_presets/NAME; 2 and 4 used)
+#   GRIDS=0              skip the sample grids at the end (a GPU machine without the example photos)
 #   DISC=features        the discriminator on VGG16 features instead of pixels (train.py --discriminator)
 #   MATS=crop            crop a scan's mat off the style images (train.py's default since stop 24). Every stage but
 #                        `mats` made its shipped models before that, with the mats kept, so they keep them by default
@@ -156,12 +158,12 @@ if stage repair; then
       --style-weight 10 --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume
   fi
 fi
-refine() {  # run prefix, then name steps content_weight size chroma_weight style [colour_spread_weight]: train models/NAME on in place
-  local prefix=$1 s=$2 steps=$3 content_w=$4 size=$5 chroma_w=$6 style=$7 spread_w=${8:-0}
+refine() {  # run prefix, then name steps content_weight size chroma_weight style [colour_spread_weight [style_weight]]: train models/NAME on in place
+  local prefix=$1 s=$2 steps=$3 content_w=$4 size=$5 chroma_w=$6 style=$7 spread_w=${8:-0} style_w=${9:-10}
   [[ -z $ONLY || " $ONLY " == *" $s "* ]] || return 0
   finetune "$s" "runs/${prefix}_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \
-    --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --content-weight "$content_w" \
-    --layout-weight 60 --chroma-layout-weight "$chroma_w" --colour-spread-weight "$spread_w" --saturation-weight 1 \
+    --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --style-weight "$style_w" \
+    --content-weight "$content_w" --layout-weight 60 --chroma-layout-weight "$chroma_w" --colour-spread-weight "$spread_w" --saturation-weight 1 \
     --discriminator features --ckpt-every 25 --resume
 }
 if stage refine; then
@@ -224,6 +226,51 @@ if stage spread; then
   mats_flag=()
   refine spread6 the_bedroom 100 6 256 60 styles_public_domain/artic_28560.jpg 100000
   refine spread10 the_bedroom 100 10 256 60 styles_public_domain/artic_28560.jpg 100000
+  # Stop 34: woman_with_hat_matisse the same way (its refine had no chroma layout loss; 10.6 + 11.6 min CPU, fp32), which
+  # the seventh GPU pass (stage onward) then trained on.
+  refine spread6 woman_with_hat_matisse 100 6 256 0 styles/woman_with_hat_matisse.jpg 100000
+  refine spread10 woman_with_hat_matisse 100 10 256 0 styles/woman_with_hat_matisse.jpg 100000
+fi
+onward() {  # name style content_w chroma_w spread_w style_w: train models/NAME on at $SIZE, $BATCH, for $MINUTES_P minutes
+  local s=$1 style=$2 content_w=$3 chroma_w=$4 spread_w=$5 style_w=$6
+  [[ -z $ONLY || " $ONLY " == *" $s "* ]] || return 0
+  finetune "$s" "runs/onward_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \
+    --steps "$STEPS_P" --max-minutes "$MINUTES_P" --lr 1e-3 --sample-every "${SAMPLE_P:-100000}" --content-dir "$CONTENT" \
+    --size "$SIZE" --batch "$BATCH" --style-weight "$style_w" --content-weight "$content_w" --layout-weight 60 \
+    --chroma-layout-weight "$chroma_w" --colour-spread-weight "$spread_w" --saturation-weight 1 --discriminator features \
+    --ckpt-every "$CKPT"
+}
+if stage onward; then
+  # Stop 34 (scripts/train_gpu.sh's seventh pass): four shipped presets trained on, side by side on one GPU, at the
+  # weights of the stage each last came from and with D on VGG16 features (starry_night's sixth pass: the crops G sees
+  # set the style distance). The same flags reproduce it on a CPU, with --steps for the budget.
+  mats_flag=()
+  jobs_=("the_scream styles/the_scream.jpg 3 0 0 10" "shipwreck styles/shipwreck.jpg 3 0 0 5"
+    "woman_with_hat_matisse styles/woman_with_hat_matisse.jpg 10 0 100000 10"
+    "the_bedroom styles_public_domain/artic_28560.jpg 10 60 100000 10")
+  for job in "${jobs_[@]}"; do
+    if [[ $PARALLEL == 1 ]]; then onward $job & else onward $job; fi
+  done
+  wait
+  for job in "${jobs_[@]}"; do  # a background run cannot add to $failed: read its log's last line instead
+    n=${job%% *}
+    [[ -z $ONLY || " $ONLY " == *" $n "* ]] || continue
+    if [[ $PARALLEL == 1 ]] && ! grep -q "^model saved" "runs/onward_$n.log"; then failed+=("onward_$n"); fi
+  done
+fi
+if stage winback; then
+  # Stop 34: after the seventh GPU pass (stage onward), the_bedroom was 19% closer to the painting but kept fewer photos'
+  # classes (38 of 95 against 51); 100 CPU steps at content weight 15 (11.1 min CPU, one thread, fp32) won them back
+  # and kept most of the gain (README).
+  refine winback the_bedroom 100 15 256 60 styles_public_domain/artic_28560.jpg 100000
+  # the_scream and shipwreck: 100 CPU steps with the colour spread loss at 100000 (content weight 6), against the
+  # orange patches the GPU pass left (and made larger); 11.3 / 11.3 min CPU, one thread, fp32 (README)
+  refine winback the_scream 100 6 256 0 styles/the_scream.jpg 100000
+  refine winback shipwreck 100 6 256 0 styles/shipwreck.jpg 100000 5
+fi
+if [[ ${GRIDS:-1} != 1 ]]; then
+  if (( ${#failed[@]} )); then echo "failed: ${failed[*]}" >&2; exit 1; fi
+  exit 0
 fi
 # the cards' sample grids from the shippable example photos (the trainer's come from research-only training photos)
 PYTHONPATH=. $PY scripts/make_grid.py --contents examples/photo_*.jpg --styles examples/style_*.jpg --out docs --cards \
