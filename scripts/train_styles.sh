@@ -121,7 +121,11 @@ if stage ablation; then  # the same budget without the adversarial loss (not shi
   launch starry_night_noadv "$SHARED/data/styles/starry_night.jpg" --adv-weight 0
   LAYOUT_W=$DOMAIN_LAYOUT_W launch public_domain_collection_noadv "$SHARED/data/styles_public_domain" --adv-weight 0
 fi
-for name in "${!pids[@]}"; do wait "${pids[$name]}" || failed+=("$name"); done
+reap() {  # wait for the runs launched in the background; a failed one joins $failed
+  for name in "${!pids[@]}"; do wait "${pids[$name]}" || failed+=("$name"); done
+  pids=()
+}
+reap
 if stage repair; then
   # The GPU pass's the_scream, shipwreck and woman_with_hat_matisse (runs/gpu_presets/NAME: copy them there from that
   # pass's runs/NAME/model) painted black over objects. Fine-tuning with more layout weight did not undo it: those
@@ -244,7 +248,8 @@ onward() {  # name style content_w chroma_w spread_w style_w: train models/NAME 
     --steps "$STEPS_P" --max-minutes "$MINUTES_P" --lr 1e-3 --sample-every "${SAMPLE_P:-100000}" --content-dir "$CONTENT" \
     --size "$SIZE" --batch "$BATCH" --style-weight "$style_w" --content-weight "$content_w" --layout-weight 60 \
     --chroma-layout-weight "$chroma_w" --colour-spread-weight "$spread_w" --saturation-weight 1 --discriminator features \
-    --ckpt-every "$CKPT"
+    --ckpt-every "$CKPT" --resume
+  [[ " ${failed[*]} " != *" onward_$s "* ]]  # fails if finetune recorded it (in the background, in its own $failed)
 }
 if stage onward; then
   # Stop 34 (scripts/train_gpu.sh's seventh pass): four shipped presets trained on, side by side on one GPU, at the
@@ -255,14 +260,9 @@ if stage onward; then
     "woman_with_hat_matisse styles/woman_with_hat_matisse.jpg 10 0 100000 10"
     "the_bedroom styles_public_domain/artic_28560.jpg 10 60 100000 10")
   for job in "${jobs_[@]}"; do
-    if [[ $PARALLEL == 1 ]]; then onward $job & else onward $job; fi
+    if [[ $PARALLEL == 1 ]]; then onward $job & pids[onward_${job%% *}]=$!; else onward $job || true; fi
   done
-  wait
-  for job in "${jobs_[@]}"; do  # a background run cannot add to $failed: read its log's last line instead
-    n=${job%% *}
-    [[ -z $ONLY || " $ONLY " == *" $n "* ]] || continue
-    if [[ $PARALLEL == 1 ]] && ! grep -q "^model saved" "runs/onward_$n.log"; then failed+=("onward_$n"); fi
-  done
+  reap
 fi
 if stage winback; then
   # Stop 34: after the seventh GPU pass (stage onward), the_bedroom was 19% closer to the painting but kept fewer photos'
