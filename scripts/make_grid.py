@@ -83,11 +83,14 @@ def main() -> None:
         print("universal columns:", ["content", *args.styles])
     if args.cards:
         for f in folders:
-            set_card_usage(f, f.as_posix())  # the card was written where the model was trained (runs/...)
+            if (f / "README.md").is_file():
+                set_card_usage(f, f.as_posix())  # the card was written where the model was trained (runs/...)
             pipe = pipes[f]
-            if pipe.is_arbitrary and not styles:
+            # a domain preset's folder holds several of its collection's images (style.jpg, style_1.jpg, ...): the
+            # rows go through them, as the universal model's go through --styles
+            shown = styles if pipe.is_arbitrary else [load_image(p) for p in sorted(f.glob("style*.jpg"))]
+            if not shown:
                 continue  # nothing to show it with
-            shown = styles if pipe.is_arbitrary else [load_image(f / "style.jpg")]
             rows = []
             for i, c in enumerate(contents):
                 style = shown[i % len(shown)]

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # The exact recipe for the bundled models (models/). Each stage resumes from its checkpoint if rerun,
 # so a run cut off by the end of a session continues where it stopped: just run the script again.
-#   STAGE=universal|presets|ablation|repair|refine|polish|chroma|mats|again|spread|onward|winback|unispread|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
+#   STAGE=universal|presets|ablation|repair|refine|polish|chroma|mats|again|spread|onward|winback|unispread|evenspread|all (or a comma list)  SHARED=../shared  bash scripts/train_styles.sh
 # CPU: the defaults (public_domain_collection ships from them); models/woman_with_hat_matisse (stop 21) from
 # STAGE=presets ONLY=woman_with_hat_matisse SIZE=256 STEPS_P=875 CONTENT_W=3 LAYOUT_W=60 DISC=features (73.7 min CPU,
 # one thread, bf16 autocast on a CPU with avx512_bf16) from the shipped universal model, then STAGE=refine (below).
 # models/the_bedroom (stop 22) the same way: STAGE=presets ONLY=the_bedroom SIZE=256 STEPS_P=500 CONTENT_W=3 LAYOUT_W=60
 # CHROMA_W=60 DISC=features (43.4 min CPU, one thread), then STAGE=refine ONLY=the_bedroom.
 # models/great_wave (stop 23) likewise: ONLY=great_wave with the_bedroom's settings (46.5 min CPU), then its refine, then
-# (stop 24) STAGE=mats. models/the_bedroom since stop 31: then STAGE=again, and since stop 33 STAGE=spread (fp32 on a CPU
+# (stop 24) STAGE=mats, then (stop 35) STAGE=evenspread. models/the_bedroom since stop 31: then STAGE=again, and since stop 33 STAGE=spread (fp32 on a CPU
 # without native bf16); since stop 34 STAGE=onward (scripts/train_gpu.sh's seventh pass, on a GPU), then STAGE=winback.
 # models/woman_with_hat_matisse since stop 34: after its refine, STAGE=spread, then STAGE=onward.
 # GPU: scripts/train_gpu.sh, a
-# time-budgeted pass at 256 px that the other presets ship from (models/starry_night: its sixth pass, DISC=features);
+# time-budgeted pass at 256 px that the other presets ship from (models/starry_night: its sixth pass, DISC=features,
+# then STAGE=evenspread);
 # some then went through the CPU `repair` stage.
-# models/mondrian comes from train_gpu.sh's second pass (current losses) and the repair (REPAIR_PASS=2 ONLY=mondrian; stop 20), models/the_scream and models/shipwreck
+# models/mondrian comes from train_gpu.sh's second pass (current losses) and the repair (REPAIR_PASS=2 ONLY=mondrian; stop 20) and STAGE=evenspread (stop 35), models/the_scream and models/shipwreck
 # from the repair of fourth-pass models (REPAIR_PASS=4), and models/universal from the fourth and fifth GPU passes
 # over the repair of its third pass (repair stage, below), then the polish stage (stop 18). The first pass's presets were trained with SAT_W=0 (before
 # the saturation loss). The shipped GPU presets but the_scream and shipwreck started from the universal model of
@@ -162,13 +163,16 @@ if stage repair; then
       --style-weight 10 --content-weight 3 --layout-weight 60 --saturation-weight 1 --ckpt-every 50 --resume
   fi
 fi
-refine() {  # run prefix, then name steps content_weight size chroma_weight style [colour_spread_weight [style_weight]]: train models/NAME on in place
-  local prefix=$1 s=$2 steps=$3 content_w=$4 size=$5 chroma_w=$6 style=$7 spread_w=${8:-0} style_w=${9:-10}
+train_on() {  # name run style content_w chroma_w spread_w style_w, then the length/size flags: models/NAME trained on, D on VGG16 features
+  local s=$1 out=$2 style=$3 content_w=$4 chroma_w=$5 spread_w=$6 style_w=$7
+  shift 7
   [[ -z $ONLY || " $ONLY " == *" $s "* ]] || return 0
-  finetune "$s" "runs/${prefix}_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \
-    --steps "$steps" --lr 1e-3 --sample-every 50 --content-dir "$CONTENT" --size "$size" --batch 4 --style-weight "$style_w" \
-    --content-weight "$content_w" --layout-weight 60 --chroma-layout-weight "$chroma_w" --colour-spread-weight "$spread_w" --saturation-weight 1 \
-    --discriminator features --ckpt-every 25 --resume
+  finetune "$s" "$out" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" --lr 1e-3 --content-dir "$CONTENT" \
+    --style-weight "$style_w" --content-weight "$content_w" --layout-weight 60 --chroma-layout-weight "$chroma_w" \
+    --colour-spread-weight "$spread_w" --saturation-weight 1 --discriminator features --resume "$@"
+}
+refine() {  # run prefix, then name steps content_weight size chroma_weight style [colour_spread_weight [style_weight]]: on the CPU
+  train_on "$2" "runs/${1}_$2" "$7" "$4" "$6" "${8:-0}" "${9:-10}" --steps "$3" --sample-every 50 --size "$5" --batch 4 --ckpt-every 25
 }
 if stage refine; then
   # Stop 21: a preset trained on at a higher content weight, to win back photos' classes. woman_with_hat_matisse from
@@ -242,14 +246,9 @@ if stage spread; then
   refine spread10 woman_with_hat_matisse 100 10 256 0 styles/woman_with_hat_matisse.jpg 100000
 fi
 onward() {  # name style content_w chroma_w spread_w style_w: train models/NAME on at $SIZE, $BATCH, for $MINUTES_P minutes
-  local s=$1 style=$2 content_w=$3 chroma_w=$4 spread_w=$5 style_w=$6
-  [[ -z $ONLY || " $ONLY " == *" $s "* ]] || return 0
-  finetune "$s" "runs/onward_$s" --init-from "models/$s" --style "$SHARED/data/$style" --name "$s" \
-    --steps "$STEPS_P" --max-minutes "$MINUTES_P" --lr 1e-3 --sample-every "${SAMPLE_P:-100000}" --content-dir "$CONTENT" \
-    --size "$SIZE" --batch "$BATCH" --style-weight "$style_w" --content-weight "$content_w" --layout-weight 60 \
-    --chroma-layout-weight "$chroma_w" --colour-spread-weight "$spread_w" --saturation-weight 1 --discriminator features \
-    --ckpt-every "$CKPT" --resume
-  [[ " ${failed[*]} " != *" onward_$s "* ]]  # fails if finetune recorded it (in the background, in its own $failed)
+  train_on "$1" "runs/onward_$1" "$2" "$3" "$4" "$5" "$6" --steps "$STEPS_P" --max-minutes "$MINUTES_P" \
+    --sample-every "${SAMPLE_P:-100000}" --size "$SIZE" --batch "$BATCH" --ckpt-every "$CKPT"
+  [[ " ${failed[*]} " != *" onward_$1 "* ]]  # fails if finetune recorded it (in the background, in its own $failed)
 }
 if stage onward; then
   # Stop 34 (scripts/train_gpu.sh's seventh pass): four shipped presets trained on, side by side on one GPU, at the
@@ -273,6 +272,16 @@ if stage winback; then
   # orange patches the GPU pass left (and made larger); 11.3 / 11.3 min CPU, one thread, fp32 (README)
   refine winback the_scream 100 6 256 0 styles/the_scream.jpg 100000
   refine winback shipwreck 100 6 256 0 styles/shipwreck.jpg 100000 5
+fi
+if stage evenspread; then
+  # Stop 35 (mondrian's and great_wave's runs from stop 34): the three presets that heaped colour less evenly than Gatys
+  # (grey and beige casts, blue patches, starry_night's swirl bands over part of a photo). 100 CPU steps with the colour
+  # spread loss at 100000, content weight 6 (10.6 / 10.7 / 10.9 min, one thread, fp32) took each under Gatys's spread
+  # with more photos' classes, 15% / 8% / 23% further in Gram (README)
+  mats_flag=()
+  refine evenspread mondrian 100 6 256 0 styles/mondrian.jpg 100000
+  refine evenspread great_wave 100 6 256 60 styles_public_domain/artic_24645.jpg 100000
+  refine evenspread starry_night 100 6 256 0 styles/starry_night.jpg 100000
 fi
 if [[ ${GRIDS:-1} == 1 ]]; then
   # the cards' sample grids from the shippable example photos (the trainer's come from research-only training photos)

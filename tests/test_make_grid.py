@@ -60,3 +60,24 @@ def test_a_path_that_holds_no_model_says_so(folders, monkeypatch, make):
         bad.mkdir()
     with pytest.raises(SystemExit, match=f"--models {bad}: " + ("no such folder" if make == "missing" else "neither")):
         make_grid(monkeypatch, "--contents", *photos, "--out", str(root / "out"), "--models", str(root / "models"), str(bad))
+
+
+def test_cards_show_each_style_image_a_preset_folder_holds(folders, monkeypatch):
+    """A preset's samples show its style.jpg on every row; a domain preset's go through its collection's images
+    (style.jpg, style_1.jpg, ...); a folder with no style image keeps the samples it has."""
+    root, photos = folders
+    photos = photos + photos[:1]  # 3 rows
+    red, blue = (Image.new("RGB", (40, 40), c) for c in ((255, 0, 0), (0, 0, 255)))
+    red.save(root / "models" / "b" / "style.jpg")
+    red.save(root / "models" / "c" / "style.jpg")
+    blue.save(root / "models" / "c" / "style_1.jpg")
+    make_grid(monkeypatch, "--contents", *photos, "--out", str(root / "out"), "--presets-grid", "", "--universal-grid", "",
+              "--models", str(root / "models" / "b"), str(root / "models" / "c"), str(root / "runs" / "a" / "model"), "--cards")
+
+    def style_cells(folder):  # the middle column's mean colour, row by row
+        style = columns(folder / "samples.png")[1]
+        return [style[i : i + SIDE].mean((0, 1)) for i in range(0, style.shape[0], SIDE)]
+
+    assert [np.argmax(c) for c in style_cells(root / "models" / "b")] == [0, 0, 0]  # red on every row
+    assert [np.argmax(c) for c in style_cells(root / "models" / "c")] == [0, 2, 0]  # red, blue, red
+    assert not (root / "runs" / "a" / "model" / "samples.png").exists()
