@@ -7,8 +7,10 @@ A domain preset has no single style image, so `python -m bench` leaves it out. H
 collection: the patch Fréchet distance on relu4_3 between all output positions and all collection positions
 (the distribution metric, what D is for), the relative Gram distance to the collection's mean Gram (what the
 domain's style loss trains on) and to the nearest single artwork's (the mean Gram is no artwork's), content
-distance, EfficientNet-Lite0 top-1 agreement and the share of dark cells (`metrics.dark_cell_share`: where the
-output is black-blotched), each a mean over `content/eval` photos. Prints one Markdown table and writes it to --out.
+distance, EfficientNet-Lite0 top-1 agreement and the probability kept on the photo's class, the share of dark cells
+(`metrics.dark_cell_share`: where the output is black-blotched), and the colour change and colour spread
+(`metrics.colour_spread`: colour heaped in patches) as `python -m bench` reports them, each a mean over `content/eval`
+photos. Prints one Markdown table and writes it to --out.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
     rows = []
     for folder in models:
         pipe = load_pipeline(folder, "cpu")
-        patches, patches_effnet, content, gram, nearest, top1, dark = [], [], [], [], [], [], []
+        patches, patches_effnet, content, gram, nearest, top1, kept, dark, change, spread_ = ([] for _ in range(10))
         for x, (phi_x, p_x) in zip(contents.values(), seen):
             y = pipe.stylize(x).float().clamp(0, 1)
             phi_y = vgg(y, layers=LAYERS)
@@ -51,20 +53,24 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
             content.append(float(metrics.content_distance(phi_x, phi_y)[0]))
             gram.append(float(metrics.gram_distance_to(phi_y, mean_gram)[0]))
             nearest.append(float(metrics.gram_distance_to_nearest(phi_y, art_grams)[0]))
-            top1.append(float(metrics.top1_agreement(p_x, class_probabilities(effnet, y))[0]))
+            p_y = class_probabilities(effnet, y)
+            top1.append(float(metrics.top1_agreement(p_x, p_y)[0]))
+            kept.append(float(metrics.kept_class_probability(p_x, p_y)[0]))
             dark.append(float(metrics.dark_cell_share(x, y)[0]))
+            change.append(float(metrics.colour_change(x, y)[0]))
+            spread_.append(float(metrics.colour_spread(x, y)[0]))
         fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
         fd_effnet = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches_effnet)), *ref_effnet)
         rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "patch_frechet_effnet": fd_effnet, "gram_to_collection_mean": fmean(gram),
                      "gram_to_nearest_artwork": fmean(nearest), "content_mse_relu4_3": fmean(content), "top1_agree": fmean(top1),
-                     "dark_cells": fmean(dark)})
+                     "kept_class_prob": fmean(kept), "dark_cells": fmean(dark), "colour_change": fmean(change), "colour_spread": fmean(spread_)})
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| model | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | Gram to nearest artwork ↓ | content ↓ | top-1 ↑ | dark cells ↓ |",
-             "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['gram_to_nearest_artwork']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} | {r['dark_cells']:.3f} |" for r in rows]
+    lines = ["| model | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | Gram to nearest artwork ↓ | content ↓ | top-1 ↑ | kept-class p ↑ | dark cells ↓ | colour change | colour spread ↓ |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['gram_to_nearest_artwork']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} | {r['kept_class_prob']:.3f} | {r['dark_cells']:.3f} | {r['colour_change']:.1f} | {r['colour_spread']:.2f} |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
