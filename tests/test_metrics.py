@@ -69,6 +69,9 @@ def test_gram_distance_to_nearest_takes_each_outputs_closest_target():
     assert metrics.gram_distance_to_nearest(out, art).tolist() == [0.0, 0.0]  # each is one of the artworks
     far = {n: g[2:] for n, g in art.items()}  # only the brightest: ((a² − 100)/100)²
     assert metrics.gram_distance_to_nearest(out, far).tolist() == pytest.approx([0.96 ** 2, 0.91 ** 2], rel=1e-5)
+    outs, arts = features(0, n=3), {n: gram(f) for n, f in features(1, n=5).items()}  # random: no ties
+    each = torch.stack([metrics.gram_distance_to(outs, {n: g[s:s + 1] for n, g in arts.items()}) for s in range(5)], 1)
+    torch.testing.assert_close(metrics.gram_distance_to_nearest(outs, arts), each.min(1).values)
 
 
 def test_mean_std_distance_of_constant_maps():
