@@ -74,18 +74,20 @@ def gram_distance(phi_output: Features, phi_style: Features, layers: tuple[str, 
 
 def gram_distance_to(phi_output: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
     """`gram_distance` against given Gram matrices (N or 1, C, C) per layer, e.g. a style collection's mean: (N,)."""
-    return sum(_relative_sq_error(gram(phi_output[n]), target_grams[n]) for n in layers) / len(layers)
+    return _between_grams({n: gram(phi_output[n]) for n in layers}, target_grams, layers)
+
+
+def _between_grams(grams: dict[str, torch.Tensor], target_grams: dict[str, torch.Tensor], layers: tuple[str, ...]) -> torch.Tensor:
+    """Mean over `layers` of the relative squared error between Gram matrices: (N,)."""
+    return sum(_relative_sq_error(grams[n], target_grams[n]) for n in layers) / len(layers)
 
 
 def gram_distance_to_nearest(phi_output: Features, target_grams: dict[str, torch.Tensor], layers: tuple[str, ...] = STYLE_LAYERS) -> torch.Tensor:
     """`gram_distance_to` the nearest of S targets (S, C, C) per layer, e.g. a collection's artworks: (N,).
-    The output's Grams are computed once, not once per target (129 artworks: ~100× faster than calling
-    `gram_distance_to` per target)."""
-    per_target = 0
-    for n in layers:
-        g, t = gram(phi_output[n]), target_grams[n]
-        per_target = per_target + torch.stack([_relative_sq_error(g, t[s:s + 1]) for s in range(len(t))], 1)  # (N, S)
-    return (per_target / len(layers)).min(1).values
+    The output's Grams are computed once, not once per target (129 artworks: ~100× faster)."""
+    grams = {n: gram(phi_output[n]) for n in layers}
+    return torch.stack([_between_grams(grams, {n: t[s:s + 1] for n, t in target_grams.items()}, layers)
+                        for s in range(len(next(iter(target_grams.values()))))], 1).min(1).values
 
 
 def tile_gram_distance_to(phi_output: Features, target_grams: dict[str, torch.Tensor], k: int = 2,
