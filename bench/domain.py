@@ -1,7 +1,7 @@
 """Domain-style ablation: how close each model's outputs come to a whole style collection.
 
 python -m bench.domain --models models/public_domain_collection runs/public_domain_collection_noadv/model \
-    --collection ../shared/data/styles_public_domain --n-content 6
+    --collection ../shared/data/styles_public_domain --n-content 6 --gatys-photos 3
 
 A domain preset has no single style image, so `python -m bench` leaves it out. Here the reference is the
 collection: the patch Fréchet distance on relu4_3 between all output positions and all collection positions
@@ -10,67 +10,116 @@ domain's style loss trains on) and to the nearest single artwork's (the mean Gra
 distance, EfficientNet-Lite0 top-1 agreement and the probability kept on the photo's class, the share of dark cells
 (`metrics.dark_cell_share`: where the output is black-blotched), and the colour change and colour spread
 (`metrics.colour_spread`: colour heaped in patches) as `python -m bench` reports them, each a mean over `content/eval`
-photos. Prints one Markdown table and writes it to --out.
+photos.
+
+Two baselines score the same way: `identity` (the photo itself: how far the photos are from the collection to
+begin with) and, on `--gatys-photos` of the photos (evenly spread; Gatys is slow), Gatys's optimisation against the
+collection's mean Gram, the domain's own style target. A second table divides each model's distances by Gatys's
+on the photos Gatys ran, as `python -m bench` does for a preset against its painting (issue 5's bar for a preset:
+Gram at most 1.2× Gatys's, top-1 at least Gatys's). Prints the Markdown tables and writes them to --out.
 """
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 from statistics import fmean
+from typing import Callable
 
 import torch
 
 from semstyle.vgg import load_vgg16
 
 from bench import metrics
-from bench.config import add_eval_args, default_vgg
+from bench.config import BenchConfig, add_eval_args, default_vgg
 from bench.data import image_files, load_set, spread
 from bench.efficientnet import class_probabilities, load_efficientnet_lite0, patch_features
+from bench.gatys import GatysConfig, gatys_to
 from bench.methods import load_pipeline, model_name
 
 LAYERS = tuple(dict.fromkeys((metrics.FRECHET_LAYER, metrics.CONTENT_LAYER, *metrics.STYLE_LAYERS)))
+PER_PHOTO = ("content_mse_relu4_3", "gram_to_collection_mean", "gram_to_nearest_artwork", "top1_agree", "kept_class_prob",
+             "dark_cells", "colour_change", "colour_spread")
+PAIRED = ("gram_to_collection_mean", "gram_to_nearest_artwork", "content_mse_relu4_3")  # divided by Gatys's
+PRESET_GRAM_BAR = 1.2  # issue 5: a preset's Gram distance at most 1.2x Gatys's
 
 
-@torch.inference_mode()
-def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content: int, size: int, vgg, effnet) -> list[dict]:
-    art = list(load_set(image_files(collection, "collection"), size).values())
-    phi_s = [vgg(x, layers=LAYERS) for x in art]
-    ref = metrics.gaussian_stats(torch.cat([metrics.patch_vectors(f[metrics.FRECHET_LAYER]) for f in phi_s]))
-    ref_effnet = metrics.gaussian_stats(torch.cat([patch_features(effnet, x) for x in art]))
-    art_grams = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]) for n in metrics.STYLE_LAYERS}  # (S,C,C)
-    mean_gram = {n: g.mean(0, keepdim=True) for n, g in art_grams.items()}
-    contents = load_set(spread(image_files(content_dir, "content"), n_content), size)
-    seen = [(vgg(x, layers=LAYERS), class_probabilities(effnet, x)) for x in contents.values()]  # the same for every model
-    rows = []
+def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content: int, size: int, vgg, effnet,
+             gatys_photos: int = 0, gatys_cfg: GatysConfig = GatysConfig(steps=BenchConfig.gatys_steps)) -> list[dict]:
+    """One row per method (identity, Gatys on `gatys_photos` photos if > 0, each model): the collection-level
+    Fréchet distances, the per-photo means, and `per_photo` ({photo index: {metric: value}}) for the paired table."""
+    with torch.inference_mode():
+        art = list(load_set(image_files(collection, "collection"), size).values())
+        phi_s = [vgg(x, layers=LAYERS) for x in art]
+        ref = metrics.gaussian_stats(torch.cat([metrics.patch_vectors(f[metrics.FRECHET_LAYER]) for f in phi_s]))
+        ref_effnet = metrics.gaussian_stats(torch.cat([patch_features(effnet, x) for x in art]))
+        art_grams = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]) for n in metrics.STYLE_LAYERS}  # (S,C,C)
+        mean_gram = {n: g.mean(0, keepdim=True) for n, g in art_grams.items()}
+        contents = list(load_set(spread(image_files(content_dir, "content"), n_content), size).values())
+        seen = [(vgg(x, layers=LAYERS), class_probabilities(effnet, x)) for x in contents]  # the same for every method
+
+    def score(name: str, stylize: Callable[[torch.Tensor], torch.Tensor], photos: list[int]) -> dict:
+        patches, patches_effnet, per_photo = [], [], {}
+        for i in photos:
+            x, (phi_x, p_x) = contents[i], seen[i]
+            y = stylize(x).float().clamp(0, 1)
+            with torch.inference_mode():
+                phi_y, p_y = vgg(y, layers=LAYERS), class_probabilities(effnet, y)
+                patches.append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]))
+                patches_effnet.append(patch_features(effnet, y))
+                values = (metrics.content_distance(phi_x, phi_y), metrics.gram_distance_to(phi_y, mean_gram),
+                          metrics.gram_distance_to_nearest(phi_y, art_grams), metrics.top1_agreement(p_x, p_y),
+                          metrics.kept_class_probability(p_x, p_y), metrics.dark_cell_share(x, y),
+                          metrics.colour_change(x, y), metrics.colour_spread(x, y))
+            per_photo[i] = {k: float(v[0]) for k, v in zip(PER_PHOTO, values)}
+        with torch.inference_mode():
+            fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
+            fd_effnet = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches_effnet)), *ref_effnet)
+        return {"model": name, "photos": len(photos), "patch_frechet_relu4_3": fd, "patch_frechet_effnet": fd_effnet,
+                **{k: fmean(v[k] for v in per_photo.values()) for k in PER_PHOTO}, "per_photo": per_photo}
+
+    every = list(range(len(contents)))
+    rows = [score("identity", lambda x: x, every)]
+    if gatys_photos > 0:
+        rows.append(score(f"gatys to the collection mean ({gatys_cfg.steps} {gatys_cfg.optimizer} steps)",
+                          lambda x: gatys_to(vgg, x, mean_gram, gatys_cfg), spread(every, gatys_photos)))
     for folder in models:
         pipe = load_pipeline(folder, "cpu")
-        patches, patches_effnet, content, gram, nearest, top1, kept, dark, change, spread_ = ([] for _ in range(10))
-        for x, (phi_x, p_x) in zip(contents.values(), seen):
-            y = pipe.stylize(x).float().clamp(0, 1)
-            phi_y = vgg(y, layers=LAYERS)
-            patches.append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]))
-            patches_effnet.append(patch_features(effnet, y))
-            content.append(float(metrics.content_distance(phi_x, phi_y)[0]))
-            gram.append(float(metrics.gram_distance_to(phi_y, mean_gram)[0]))
-            nearest.append(float(metrics.gram_distance_to_nearest(phi_y, art_grams)[0]))
-            p_y = class_probabilities(effnet, y)
-            top1.append(float(metrics.top1_agreement(p_x, p_y)[0]))
-            kept.append(float(metrics.kept_class_probability(p_x, p_y)[0]))
-            dark.append(float(metrics.dark_cell_share(x, y)[0]))
-            change.append(float(metrics.colour_change(x, y)[0]))
-            spread_.append(float(metrics.colour_spread(x, y)[0]))
-        fd = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches)), *ref)
-        fd_effnet = metrics.frechet_distance(*metrics.gaussian_stats(torch.cat(patches_effnet)), *ref_effnet)
-        rows.append({"model": model_name(folder), "patch_frechet_relu4_3": fd, "patch_frechet_effnet": fd_effnet, "gram_to_collection_mean": fmean(gram),
-                     "gram_to_nearest_artwork": fmean(nearest), "content_mse_relu4_3": fmean(content), "top1_agree": fmean(top1),
-                     "kept_class_prob": fmean(kept), "dark_cells": fmean(dark), "colour_change": fmean(change), "colour_spread": fmean(spread_)})
+        rows.append(score(model_name(folder), lambda x: pipe.stylize(x), every))
     return rows
 
 
+def against_gatys(rows: list[dict]) -> list[dict]:
+    """Each model on the photos Gatys ran: its Gram and content distances as multiples of Gatys's there, both
+    sides' top-1 agreement and kept-class probability. Empty without a Gatys row."""
+    base = next((r for r in rows if r["model"].startswith("gatys")), None)
+    if base is None:
+        return []
+    photos = list(base["per_photo"])
+
+    def mean(row: dict, key: str) -> float:
+        return fmean(row["per_photo"][i][key] for i in photos)
+
+    out = []
+    for r in rows:
+        if r["model"].startswith("semstyle:"):
+            paired = {f"{k}_x_gatys": mean(r, k) / mean(base, k) for k in PAIRED}
+            out.append({"model": r["model"], "photos": len(photos), **paired, "top1_agree": mean(r, "top1_agree"),
+                        "top1_agree_gatys": mean(base, "top1_agree"), "kept_class_prob": mean(r, "kept_class_prob"),
+                        "kept_class_prob_gatys": mean(base, "kept_class_prob")})
+    return out
+
+
 def markdown(rows: list[dict]) -> str:
-    lines = ["| model | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | Gram to nearest artwork ↓ | content ↓ | top-1 ↑ | kept-class p ↑ | dark cells ↓ | colour change | colour spread ↓ |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['gram_to_nearest_artwork']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} | {r['kept_class_prob']:.3f} | {r['dark_cells']:.3f} | {r['colour_change']:.1f} | {r['colour_spread']:.2f} |" for r in rows]
+    lines = ["| model | photos | patch Fréchet relu4_3 ↓ | patch Fréchet EfficientNet ↓ | Gram to collection mean ↓ | Gram to nearest artwork ↓ | content ↓ | top-1 ↑ | kept-class p ↑ | dark cells ↓ | colour change | colour spread ↓ |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {r['photos']} | {r['patch_frechet_relu4_3']:.4g} | {r['patch_frechet_effnet']:.4g} | {r['gram_to_collection_mean']:.3f} | {r['gram_to_nearest_artwork']:.3f} | {r['content_mse_relu4_3']:.0f} | {r['top1_agree']:.2f} | {r['kept_class_prob']:.3f} | {r['dark_cells']:.3f} | {r['colour_change']:.1f} | {r['colour_spread']:.2f} |" for r in rows]
+    paired = against_gatys(rows)
+    if paired:
+        lines += ["", f"Against Gatys on the photos it ran (a preset's bar in issue 5: Gram at most {PRESET_GRAM_BAR}× Gatys's, top-1 at least Gatys's):", "",
+                  "| model | photos | Gram to collection mean × Gatys ↓ | Gram to nearest artwork × Gatys ↓ | content × Gatys ↓ | top-1 ↑ | Gatys top-1 | kept-class p ↑ | Gatys kept-class p | bar met |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['model']} | {r['photos']} | {r['gram_to_collection_mean_x_gatys']:.3f} | {r['gram_to_nearest_artwork_x_gatys']:.3f} | {r['content_mse_relu4_3_x_gatys']:.3f} | {r['top1_agree']:.2f} | {r['top1_agree_gatys']:.2f} | {r['kept_class_prob']:.3f} | {r['kept_class_prob_gatys']:.3f} | {'yes' if r['gram_to_collection_mean_x_gatys'] <= PRESET_GRAM_BAR and r['top1_agree'] >= r['top1_agree_gatys'] else 'no'} |"
+                  for r in paired]
     return "\n".join(lines) + "\n"
 
 
@@ -79,10 +128,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--models", nargs="+", type=Path, required=True, help="semstyle per-style model folders")
     p.add_argument("--collection", type=Path, required=True, help="the style collection the domain models learned")
     add_eval_args(p, n_content=6, size_help="max side of photos and collection images")
+    p.add_argument("--gatys-photos", type=int, default=0, help="run Gatys against the collection's mean Gram on this many of the photos (0 = no Gatys row)")
+    p.add_argument("--gatys-steps", type=int, default=BenchConfig.gatys_steps, help="Gatys L-BFGS evaluations per photo (as `python -m bench`)")
     p.add_argument("--out", type=Path, default=Path("bench/results/domain.md"))
     args = p.parse_args(argv)
     vgg, effnet = load_vgg16(args.vgg_weights or default_vgg(), LAYERS), load_efficientnet_lite0(args.effnet_weights)
-    table = markdown(evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet))
+    rows = evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet,
+                    gatys_photos=args.gatys_photos, gatys_cfg=GatysConfig(steps=args.gatys_steps, style_weight=BenchConfig.gatys_style_weight))
+    table = markdown(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)
     print(table)

@@ -33,12 +33,20 @@ class GatysConfig:
 
 def gatys(vgg: VGG16Features, content: torch.Tensor, style: torch.Tensor, cfg: GatysConfig = GatysConfig()) -> torch.Tensor:
     """content (1,3,H,W), style (1,3,h,w), both [0,1] -> stylised (1,3,H,W) [0,1], detached."""
+    with torch.no_grad():
+        target_grams = {n: gram(f) for n, f in vgg(style, layers=STYLE_LAYERS).items()}
+    return gatys_to(vgg, content, target_grams, cfg)
+
+
+def gatys_to(vgg: VGG16Features, content: torch.Tensor, target_grams: dict[str, torch.Tensor],
+             cfg: GatysConfig = GatysConfig()) -> torch.Tensor:
+    """`gatys` against given Gram matrices (1, C, C) per style layer, e.g. a style collection's mean."""
     if cfg.optimizer not in ("lbfgs", "adam"):
         raise ValueError(f"unknown Gatys optimizer {cfg.optimizer!r}; use 'lbfgs' or 'adam'")
     layers = tuple(dict.fromkeys(STYLE_LAYERS + (CONTENT_LAYER,)))
+    target_grams = {n: target_grams[n].detach().clone() for n in STYLE_LAYERS}  # clone: may come from inference mode
     with torch.no_grad():
         phi_c = {CONTENT_LAYER: vgg(content, layers=(CONTENT_LAYER,))[CONTENT_LAYER].detach()}
-        target_grams = {n: gram(f).detach() for n, f in vgg(style, layers=STYLE_LAYERS).items()}
     img = content.detach().float().clone(memory_format=torch.contiguous_format).requires_grad_(True)
 
     def loss_fn() -> torch.Tensor:

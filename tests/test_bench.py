@@ -255,12 +255,24 @@ def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
     for f in sorted((SHARED / "data" / "styles").glob("*.jpg"))[:3]:
         (collection / f.name).symlink_to(f)
     out = tmp_path / "domain.md"
-    domain.main(["--models", str(tiny_models(tmp_path)[0]), "--collection", str(collection), "--n-content", "2", "--size", "48",
+    domain.main(["--models", str(tiny_models(tmp_path)[0]), "--collection", str(collection), "--n-content", "3", "--size", "48",
                  "--vgg-weights", str(VGG_PATH), "--effnet-weights", str(SHARED / "weights" / "efficientnet_lite0_imagenet.safetensors"),
-                 "--content", str(SHARED / "data" / "content" / "eval"), "--out", str(out)])
-    rows = [line for line in out.read_text().splitlines() if line.startswith("| semstyle:")]
-    assert len(rows) == 1 and rows[0].startswith("| semstyle:tiny_preset |")
-    assert all(math.isfinite(float(v)) for v in rows[0].strip("| ").split(" | ")[1:])
+                 "--content", str(SHARED / "data" / "content" / "eval"), "--gatys-photos", "2", "--gatys-steps", "5", "--out", str(out)])
+    scores, paired = out.read_text().split("Against Gatys")
+
+    def table(text: str) -> dict[str, list[str]]:
+        return {cells[0]: cells[1:] for line in text.splitlines() if line.startswith("| ") and not line.startswith(("| model", "|---"))
+                for cells in [line.strip("| ").split(" | ")]}
+
+    rows, gatys = table(scores), "gatys to the collection mean (5 lbfgs steps)"
+    assert set(rows) == {"identity", gatys, "semstyle:tiny_preset"}
+    assert rows["identity"][0] == "3" and rows[gatys][0] == "2"  # photos: Gatys on 2 of the 3
+    assert float(rows["identity"][5]) == 0  # the photo itself: no content distance
+    assert float(rows[gatys][3]) < float(rows["identity"][3])  # Gatys moved the photos towards the collection's mean Gram
+    assert all(math.isfinite(float(v)) for v in rows["semstyle:tiny_preset"])
+    ratios = table(paired)
+    assert set(ratios) == {"semstyle:tiny_preset"} and ratios["semstyle:tiny_preset"][0] == "2"
+    assert all(math.isfinite(float(v)) for v in ratios["semstyle:tiny_preset"][:-1]) and ratios["semstyle:tiny_preset"][-1] in ("yes", "no")
 
 
 @needs_shared
