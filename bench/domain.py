@@ -16,7 +16,8 @@ Two baselines score the same way: `identity` (the photo itself: how far the phot
 begin with) and, on `--gatys-photos` of the photos (evenly spread; Gatys is slow), Gatys's optimisation against the
 collection's mean Gram, the domain's own style target. A second table divides each model's distances by Gatys's
 on the photos Gatys ran, as `python -m bench` does for a preset against its painting (issue 5's bar for a preset:
-Gram at most 1.2× Gatys's, top-1 at least Gatys's). Prints the Markdown tables and writes them to --out.
+Gram at most 1.2× Gatys's, top-1 at least Gatys's). Prints the Markdown tables and writes them to --out, and a grid
+of 6 of the photos (Gatys's, if it ran) through every method beside it (`<out stem>_grid.png`).
 """
 from __future__ import annotations
 
@@ -29,24 +30,28 @@ import torch
 
 from semstyle.vgg import load_vgg16
 
-from bench import metrics
+from bench import metrics, plots
 from bench.config import BenchConfig, add_eval_args, default_vgg
 from bench.data import image_files, load_set, spread
 from bench.efficientnet import class_probabilities, load_efficientnet_lite0, patch_features
 from bench.gatys import GatysConfig, gatys_to
 from bench.methods import load_pipeline, model_name
+from bench.quality import thumbnail
 
 LAYERS = tuple(dict.fromkeys((metrics.FRECHET_LAYER, metrics.CONTENT_LAYER, *metrics.STYLE_LAYERS)))
 PER_PHOTO = ("content_mse_relu4_3", "gram_to_collection_mean", "gram_to_nearest_artwork", "top1_agree", "kept_class_prob",
              "dark_cells", "colour_change", "colour_spread")
 PAIRED = ("gram_to_collection_mean", "gram_to_nearest_artwork", "content_mse_relu4_3")  # divided by Gatys's
+COLLECTION = "the collection"  # the grid's style column: a mosaic of the first 9 artworks
 PRESET_GRAM_BAR = 1.2  # issue 5: a preset's Gram distance at most 1.2x Gatys's
 
 
 def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content: int, size: int, vgg, effnet,
-             gatys_photos: int = 0, gatys_cfg: GatysConfig = GatysConfig(steps=BenchConfig.gatys_steps)) -> list[dict]:
+             gatys_photos: int = 0, gatys_cfg: GatysConfig = GatysConfig(steps=BenchConfig.gatys_steps),
+             grid_rows: int = 6) -> tuple[list[dict], dict]:
     """One row per method (identity, Gatys on `gatys_photos` photos if > 0, each model): the collection-level
-    Fréchet distances, the per-photo means, and `per_photo` ({photo index: {metric: value}}) for the paired table."""
+    Fréchet distances, the per-photo means, and `per_photo` ({photo index: {metric: value}}) for the paired table;
+    and thumbnails of `grid_rows` photos (of Gatys's, if it ran) through every method, for `plots.grid_plot`."""
     with torch.inference_mode():
         art = list(load_set(image_files(collection, "collection"), size).values())
         phi_s = [vgg(x, layers=LAYERS) for x in art]
@@ -54,14 +59,22 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
         ref_effnet = metrics.gaussian_stats(torch.cat([patch_features(effnet, x) for x in art]))
         art_grams = {n: torch.stack([metrics.gram(f[n])[0] for f in phi_s]) for n in metrics.STYLE_LAYERS}  # (S,C,C)
         mean_gram = {n: g.mean(0, keepdim=True) for n, g in art_grams.items()}
-        contents = list(load_set(spread(image_files(content_dir, "content"), n_content), size).values())
+        named = load_set(spread(image_files(content_dir, "content"), n_content), size)
+        names, contents = list(named), list(named.values())
         seen = [(vgg(x, layers=LAYERS), class_probabilities(effnet, x)) for x in contents]  # the same for every method
+
+    every = list(range(len(contents)))
+    shown = spread(spread(every, gatys_photos) if gatys_photos > 0 else every, grid_rows)
+    thumbs = {(names[i], "", "content"): thumbnail(contents[i]) for i in shown}
+    thumbs["", COLLECTION, "style"] = thumbnail(mosaic(art))
 
     def score(name: str, stylize: Callable[[torch.Tensor], torch.Tensor], photos: list[int]) -> dict:
         patches, patches_effnet, per_photo = [], [], {}
         for i in photos:
             x, (phi_x, p_x) = contents[i], seen[i]
             y = stylize(x).float().clamp(0, 1)
+            if i in shown:
+                thumbs[names[i], COLLECTION, name] = thumbnail(y)
             with torch.inference_mode():
                 phi_y, p_y = vgg(y, layers=LAYERS), class_probabilities(effnet, y)
                 patches.append(metrics.patch_vectors(phi_y[metrics.FRECHET_LAYER]))
@@ -77,7 +90,6 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
         return {"model": name, "photos": len(photos), "patch_frechet_relu4_3": fd, "patch_frechet_effnet": fd_effnet,
                 **{k: fmean(v[k] for v in per_photo.values()) for k in PER_PHOTO}, "per_photo": per_photo}
 
-    every = list(range(len(contents)))
     rows = [score("identity", lambda x: x, every)]
     if gatys_photos > 0:
         rows.append(score(f"gatys to the collection mean ({gatys_cfg.steps} {gatys_cfg.optimizer} steps)",
@@ -85,7 +97,18 @@ def evaluate(models: list[Path], collection: Path, content_dir: Path, n_content:
     for folder in models:
         pipe = load_pipeline(folder, "cpu")
         rows.append(score(model_name(folder), lambda x: pipe.stylize(x), every))
-    return rows
+    return rows, {"thumbs": thumbs, "pairs": [(names[i], COLLECTION) for i in shown], "methods": [r["model"] for r in rows]}
+
+
+def mosaic(images: list[torch.Tensor], n: int = 3, side: int = 96) -> torch.Tensor:
+    """The first n×n images, each centre-cropped to a square and resized to `side`, tiled: (1,3,n·side,n·side)."""
+    cells = []
+    for x in images[: n * n]:
+        s = min(x.shape[-2:])
+        top, left = (x.shape[-2] - s) // 2, (x.shape[-1] - s) // 2
+        cells.append(torch.nn.functional.interpolate(x[..., top:top + s, left:left + s], size=(side, side), mode="area"))
+    cells += [torch.zeros_like(cells[0])] * (n * n - len(cells))
+    return torch.cat([torch.cat(cells[r * n:(r + 1) * n], -1) for r in range(n)], -2)
 
 
 def against_gatys(rows: list[dict]) -> list[dict]:
@@ -133,12 +156,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=Path("bench/results/domain.md"))
     args = p.parse_args(argv)
     vgg, effnet = load_vgg16(args.vgg_weights or default_vgg(), LAYERS), load_efficientnet_lite0(args.effnet_weights)
-    rows = evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet,
-                    gatys_photos=args.gatys_photos, gatys_cfg=GatysConfig(steps=args.gatys_steps, style_weight=BenchConfig.gatys_style_weight))
+    rows, grid = evaluate(args.models, args.collection, args.content, args.n_content, args.size, vgg, effnet,
+                          gatys_photos=args.gatys_photos, gatys_cfg=GatysConfig(steps=args.gatys_steps, style_weight=BenchConfig.gatys_style_weight))
     table = markdown(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)
+    grid_path = args.out.with_name(args.out.stem + "_grid.png")
+    plots.grid_plot(grid["thumbs"], grid["pairs"], grid["methods"], grid_path)
     print(table)
+    print(f"pictures: {grid_path}")
 
 
 if __name__ == "__main__":

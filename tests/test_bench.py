@@ -273,6 +273,7 @@ def test_domain_ablation_scores_each_model_against_the_collection(tmp_path):
     ratios = table(paired)
     assert set(ratios) == {"semstyle:tiny_preset"} and ratios["semstyle:tiny_preset"][0] == "2"
     assert all(math.isfinite(float(v)) for v in ratios["semstyle:tiny_preset"][:-1]) and ratios["semstyle:tiny_preset"][-1] in ("yes", "no")
+    assert Image.open(tmp_path / "domain_grid.png").size[0] > 0  # the pictures: 2 of Gatys's photos through each method
 
 
 @needs_shared
